@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { subcommands = append(subcommands, newListCmd) }
+
+type listEntry struct {
+	Name       string   `json:"name"`
+	Model      string   `json:"model"`
+	Summary    string   `json:"summary"`
+	Faults     string   `json:"faults"`
+	Properties []string `json:"properties"`
+	MinNodes   int      `json:"min_nodes"`
+}
+
+func newListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the protocols rondo can run, with their model and fault assumptions",
+		Example: `  rondo list
+  rondo list --json | jq '.protocols[].name'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var out []listEntry
+			for _, s := range catalog().All() {
+				out = append(out, listEntry{Name: s.Name, Model: s.Model, Summary: s.Summary,
+					Faults: s.Faults, Properties: s.Properties, MinNodes: max(s.MinNodes, 1)})
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"protocols": out})
+			}
+			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PROTOCOL\tMODEL\tWHAT IT DOES")
+			for _, e := range out {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Model, e.Summary)
+			}
+			tw.Flush()
+			fmt.Println()
+			for _, e := range out {
+				fmt.Printf("%s tolerates: %s\n", e.Name, e.Faults)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object: {\"protocols\": [...]}")
+	return cmd
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rondo-dev/rondo/fault"
+	"github.com/rondo-dev/rondo/sim"
+	"github.com/rondo-dev/rondo/trace"
+	"github.com/spf13/cobra"
+)
+
+func init() { subcommands = append(subcommands, newSimCmd) }
+
+type simFlags struct {
+	n         int
+	seed      uint64
+	runs      int
+	faults    string
+	tracePath string
+	asJSON    bool
+	keepGoing bool
+	workers   int
+	maxTime   time.Duration
+	noCodec   bool
+}
+
+// simSummary is the --json output of rondo sim.
+type simSummary struct {
+	Protocol      string         `json:"protocol"`
+	Nodes         int            `json:"nodes"`
+	Seed          uint64         `json:"seed"`
+	Runs          int            `json:"runs"`
+	Faults        string         `json:"faults"`
+	Properties    []string       `json:"properties"`
+	Violations    int            `json:"violations"`
+	FailedRuns    int            `json:"failed_runs"`
+	Failures      []simFailure   `json:"failures"`
+	Events        int            `json:"events"`
+	MessagesSent  int            `json:"messages_sent"`
+	Delivered     int            `json:"messages_delivered"`
+	VirtualTimeMs float64        `json:"virtual_time_ms"`
+	WallMs        float64        `json:"wall_ms"`
+	TraceDigest   string         `json:"trace_digest"`
+	TraceFile     string         `json:"trace_file,omitempty"`
+	Report        map[string]any `json:"report,omitempty"`
+}
+
+type simFailure struct {
+	Seed     uint64 `json:"seed"`
+	Property string `json:"property"`
+	Detail   string `json:"detail"`
+	Replay   string `json:"replay"`
+}
+
+func newSimCmd() *cobra.Command {
+	var f simFlags
+	cmd := &cobra.Command{
+		Use:   "sim PROTOCOL",
+		Short: "Run a protocol in the deterministic simulator and check its properties",
+		Long: `Run PROTOCOL on -n simulated nodes in virtual time. Every random choice (fault
+draws, each node's Rand, the client workload) comes from --seed, so the same
+seed and fault spec replay the same run byte for byte; its trace digest says so.
+With --runs K, seeds S..S+K-1 run as a campaign (in parallel; each run is still
+a pure function of its seed). Properties are checked after every run; a
+violation prints the failing seed, the property and the command that replays it.
+
+` + fault.Help + `
+
+For broadcast, every property holds under any mix of the faults above except
+byzantine: crashed nodes are simply not counted as correct, and partitions heal
+at the end of their episode (random faults end by window=D, default 2s).`,
+		Example: `  rondo sim broadcast -n 5 --seed 7 --faults 'drop=0.2,dup=0.05,delay=1ms..20ms' --json
+  rondo sim broadcast -n 5 --runs 1000 --faults 'drop=0.3,crashes=1'
+  rondo sim broadcast -n 4 --faults 'partition@500ms={0,1}|{2,3},heal@1.5s' --trace run.trace`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runSim(args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.IntVarP(&f.n, "nodes", "n", 5, "number of nodes")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the (first) run")
+	fl.IntVar(&f.runs, "runs", 1, "number of seeded runs (seeds S, S+1, …)")
+	fl.StringVar(&f.faults, "faults", "", "fault spec (see above), e.g. 'drop=0.2,crashes=1'")
+	fl.StringVar(&f.tracePath, "trace", "", "write the trace of the first failing run (or of the first run) to this file")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON summary object on stdout")
+	fl.BoolVar(&f.keepGoing, "keep-going", false, "run every seed even after a violation")
+	fl.IntVar(&f.workers, "workers", 0, "parallel runs (default: one per core)")
+	fl.DurationVar(&f.maxTime, "max-time", sim.DefaultMaxTime, "virtual-time bound of each run")
+	fl.BoolVar(&f.noCodec, "no-codec", false, "do not round-trip messages through the codec (faster)")
+	return cmd
+}
+
+func runSim(proto string, f simFlags) error {
+	sc, ok := catalog().Lookup(proto)
+	if !ok {
+		return usageError{catalog().Unknown(proto)}
+	}
+	if f.runs < 1 {
+		return usagef("--runs must be at least 1, got %d", f.runs)
+	}
+	if f.maxTime <= 0 {
+		return usagef("--max-time must be positive")
+	}
+	spec, err := fault.Parse(f.faults)
+	if err != nil {
+		return usageError{err}
+	}
+	setup := sim.Setup{Scenario: sc, N: f.n, Faults: spec, RoundTrip: !f.noCodec, MaxTime: f.maxTime}
+	if err := setup.Validate(); err != nil {
+		return usageError{err}
+	}
+	start := time.Now()
+
+	// The first run is always traced (into a hash, at least): its digest is
+	// what tells two runs apart.
+	var firstFile *os.File
+	if f.tracePath != "" {
+		if firstFile, err = os.Create(f.tracePath); err != nil {
+			return usagef("cannot write trace: %v", err)
+		}
+		defer firstFile.Close()
+	}
+	tw := trace.NewWriter(nilIfNone(firstFile))
+	first, err := setup.RunOne(f.seed, tw)
+	if err != nil {
+		return err
+	}
+	camp := sim.Campaign{Runs: 1, Events: first.Result.Events, Sent: first.Result.Sent,
+		Delivered: first.Result.Delivered, Virtual: first.Result.End}
+	if len(first.Violations) > 0 {
+		camp.Failures = []sim.Outcome{first}
+	}
+	if f.runs > 1 && (len(first.Violations) == 0 || f.keepGoing) {
+		prog := newProgress()
+		rest, err := setup.RunCampaign(f.seed+1, f.runs-1, sim.CampaignOptions{
+			Workers: f.workers, KeepGoing: f.keepGoing,
+			Progress: func(done, failed int) {
+				prog.update("sim %s: %d/%d runs, %d failed, %.0f runs/s", proto, done+1, f.runs, failed,
+					float64(done+1)/time.Since(start).Seconds())
+			},
+		})
+		prog.done()
+		if err != nil {
+			return err
+		}
+		camp.Runs += rest.Runs
+		camp.Events += rest.Events
+		camp.Sent += rest.Sent
+		camp.Delivered += rest.Delivered
+		camp.Virtual += rest.Virtual
+		camp.Failures = append(camp.Failures, rest.Failures...)
+	}
+	wall := time.Since(start)
+
+	// Save the first failure's trace where --trace says, replacing the first
+	// run's when that run passed.
+	if f.tracePath != "" && len(camp.Failures) > 0 && camp.Failures[0].Seed != f.seed {
+		firstFile.Close()
+		file, err := os.Create(f.tracePath)
+		if err != nil {
+			return usagef("cannot write trace: %v", err)
+		}
+		if _, err := setup.RunOne(camp.Failures[0].Seed, trace.NewWriter(file)); err != nil {
+			file.Close()
+			return err
+		}
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("writing trace: %w", err)
+		}
+	}
+
+	sum := simSummary{
+		Protocol: proto, Nodes: f.n, Seed: f.seed, Runs: camp.Runs, Faults: spec.String(),
+		Properties: sc.Properties, Failures: []simFailure{},
+		Events: camp.Events, MessagesSent: camp.Sent, Delivered: camp.Delivered,
+		VirtualTimeMs: float64(camp.Virtual) / float64(time.Millisecond),
+		WallMs:        float64(wall) / float64(time.Millisecond),
+		TraceDigest:   tw.Digest(), TraceFile: f.tracePath,
+		FailedRuns: len(camp.Failures),
+	}
+	if sc.Report != nil {
+		sum.Report = sc.Report(first.Result.History)
+	}
+	for _, o := range camp.Failures {
+		sum.Violations += len(o.Violations)
+		for _, v := range o.Violations {
+			sum.Failures = append(sum.Failures, simFailure{Seed: o.Seed, Property: v.Property,
+				Detail: v.Detail, Replay: replayCommand(proto, f, spec, o.Seed)})
+		}
+	}
+	if f.asJSON {
+		if err := printJSON(sum); err != nil {
+			return err
+		}
+	} else {
+		printSimHuman(sum, first, f)
+	}
+	if len(camp.Failures) > 0 {
+		return violationError{sum.Violations}
+	}
+	return nil
+}
+
+// nilIfNone keeps a nil *os.File from becoming a non-nil io.Writer.
+func nilIfNone(f *os.File) io.Writer {
+	if f == nil {
+		return nil
+	}
+	return f
+}
+
+func replayCommand(proto string, f simFlags, spec fault.Spec, seed uint64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rondo sim %s -n %d --seed %d", proto, f.n, seed)
+	if s := spec.String(); s != "none" {
+		fmt.Fprintf(&b, " --faults '%s'", s)
+	}
+	if f.maxTime != sim.DefaultMaxTime {
+		fmt.Fprintf(&b, " --max-time %s", f.maxTime)
+	}
+	if f.noCodec {
+		b.WriteString(" --no-codec")
+	}
+	b.WriteString(" --trace seed.trace")
+	return b.String()
+}
+
+func printSimHuman(s simSummary, first sim.Outcome, f simFlags) {
+	fmt.Printf("sim %s: %d nodes, faults %s\n", s.Protocol, s.Nodes, s.Faults)
+	r := first.Result
+	fmt.Printf("  seed %d: %d events in %v virtual time, %d messages sent, %d delivered, %d dropped; %s\n",
+		first.Seed, r.Events, r.End.Round(time.Microsecond), r.Sent, r.Delivered, r.Dropped,
+		map[bool]string{true: "quiescent", false: "stopped at the time bound"}[r.Quiescent])
+	if s.Runs > 1 {
+		fmt.Printf("  %d runs (seeds %d..%d): %d events, %.0f runs/s of wall time\n",
+			s.Runs, s.Seed, s.Seed+uint64(s.Runs)-1, s.Events, float64(s.Runs)/(s.WallMs/1000))
+	}
+	fmt.Printf("  trace digest %s\n", s.TraceDigest)
+	if s.TraceFile != "" {
+		fmt.Printf("  trace written to %s\n", s.TraceFile)
+	}
+	if len(s.Failures) == 0 {
+		fmt.Printf("ok: %s held in every run\n", strings.Join(s.Properties, ", "))
+		return
+	}
+	fmt.Printf("VIOLATED in %d run(s):\n", s.FailedRuns)
+	shown := 0
+	for _, v := range s.Failures {
+		if shown == 10 {
+			fmt.Printf("  … and %d more\n", len(s.Failures)-shown)
+			break
+		}
+		fmt.Printf("  seed %d: %s: %s\n", v.Seed, v.Property, v.Detail)
+		shown++
+	}
+	fmt.Printf("replay the first with:\n  %s\n", s.Failures[0].Replay)
+}
+
+func printJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Println(string(b))
+	return err
+}

@@ -1,0 +1,57 @@
+package core
+
+import (
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// NodeID names one process of a cluster. IDs are dense: a cluster of n nodes
+// has IDs 0..n-1.
+type NodeID uint32
+
+func (id NodeID) String() string { return fmt.Sprintf("n%d", uint32(id)) }
+
+// A Process is a sans-IO state machine. The world that runs it (the simulator
+// or the real runtime) calls Init once per incarnation and then Handle for
+// every event, never concurrently.
+type Process interface {
+	// Init starts an incarnation. After a crash the world builds a fresh
+	// Process value and calls Init again; only what the previous incarnation
+	// put in ctx.Storage() is still there, and a Restart event follows Init.
+	Init(ctx Context)
+	// Handle reacts to one event: a Message, a Timer, a Request or a Restart.
+	Handle(ctx Context, ev Event)
+}
+
+// Context is everything a process may touch. It is valid only during the
+// Init or Handle call it was passed to.
+type Context interface {
+	// ID is this process's own identity.
+	ID() NodeID
+	// Nodes lists every node of the cluster, this one included, in order.
+	Nodes() []NodeID
+	// Now is virtual time in the simulator and monotonic time since the node
+	// started on the real runtime.
+	Now() time.Duration
+	// Send hands msg to the network for delivery to node to. Delivery is not
+	// guaranteed: the world may lose, duplicate, delay or reorder it. Sending
+	// to oneself is delivered like any other message.
+	Send(to NodeID, msg any)
+	// SetTimer arms (or re-arms) the timer named key to fire after the given
+	// duration as a Timer event. Timers do not survive a crash.
+	SetTimer(key string, after time.Duration)
+	// CancelTimer disarms the timer named key, if armed.
+	CancelTimer(key string)
+	// Rand is this incarnation's source of randomness; seeded in the
+	// simulator so that runs replay exactly.
+	Rand() *rand.Rand
+	// Storage is what survives a crash of this node.
+	Storage() Storage
+	// Output reports a value to the environment: a delivery, a decision, a
+	// reply to a client. Outputs are what properties are checked on.
+	Output(v any)
+	// Logger logs with the node's identity attached.
+	Logger() *slog.Logger
+}

@@ -1,0 +1,151 @@
+// Package scenario binds a protocol to what it takes to exercise it: the
+// processes, the client workload, the properties checked on the run's history
+// and the faults under which they must hold. The simulator, the real runtime
+// and the CLI all run a Scenario the same way, so a property checked in
+// simulation is the property checked over TCP.
+package scenario
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/fault"
+)
+
+// Scenario describes one runnable protocol.
+type Scenario struct {
+	// Name is what the CLI calls it (rondo sim NAME).
+	Name string
+	// Model is the programming model it is written in: "event", "rounds",
+	// "crdt", …
+	Model string
+	// Summary says in one line what it does.
+	Summary string
+	// Faults states the fault assumptions under which Check must pass, in
+	// words and in fault-spec terms.
+	Faults string
+	// Accepts refuses fault specs outside the model (nil accepts any). The
+	// error says what to change.
+	Accepts func(sp fault.Spec, n int) error
+	// MinNodes is the smallest cluster the scenario makes sense for.
+	MinNodes int
+	// Register adds the protocol's message types to a codec registry.
+	Register func(r *core.Registry)
+	// New builds node id's process for a cluster of n nodes. It is called
+	// again for every restart.
+	New func(id core.NodeID, n int) core.Process
+	// Byzantine builds the process a Byzantine node runs instead of New's
+	// (nil: the scenario does not tolerate Byzantine nodes).
+	Byzantine func(id core.NodeID, n int) core.Process
+	// Workload draws the client inputs of one run.
+	Workload func(n int, rng *rand.Rand) []Input
+	// Properties names what Check checks, for people reading a report.
+	Properties []string
+	// Check returns every property violated by a finished run.
+	Check func(h *History) []Violation
+	// Done reports whether a run on the real runtime may stop early because
+	// everything it waits for has happened (nil: run until the deadline). It
+	// is asked only once the whole workload has been issued.
+	Done func(h *History) bool
+	// Report adds protocol-specific figures to the run summary (optional).
+	Report func(h *History) map[string]any
+}
+
+// Input is one client request: Body is handed to Node at time At.
+type Input struct {
+	At   time.Duration
+	Node core.NodeID
+	Body any
+}
+
+// Observation is an input a node accepted or an output it produced.
+type Observation struct {
+	At          time.Duration
+	Node        core.NodeID
+	Incarnation int
+	Output      bool // false: an input (a core.Request) the node accepted
+	Value       any
+}
+
+// History is what a run leaves for properties to be checked on.
+type History struct {
+	N            int
+	Observations []Observation
+	// Crashed marks nodes that crashed at least once during the run; the
+	// others are the correct nodes.
+	Crashed []bool
+	// Byzantine marks nodes that were Byzantine.
+	Byzantine []bool
+	// Lost counts inputs addressed to a node that was down at the time.
+	Lost int
+	End  time.Duration
+}
+
+// NewHistory returns an empty history for n nodes.
+func NewHistory(n int) *History {
+	return &History{N: n, Crashed: make([]bool, n), Byzantine: make([]bool, n)}
+}
+
+// Correct reports whether node id never crashed and was not Byzantine.
+func (h *History) Correct(id core.NodeID) bool {
+	return int(id) < h.N && !h.Crashed[id] && !h.Byzantine[id]
+}
+
+// Violation is a property that did not hold.
+type Violation struct {
+	Property string `json:"property"`
+	Detail   string `json:"detail"`
+}
+
+func (v Violation) String() string { return v.Property + ": " + v.Detail }
+
+// Catalog is a set of scenarios by name.
+type Catalog struct {
+	list []Scenario
+}
+
+// Add registers s; names must be unique.
+func (c *Catalog) Add(s Scenario) {
+	if _, ok := c.Lookup(s.Name); ok {
+		panic("scenario: duplicate name " + s.Name)
+	}
+	c.list = append(c.list, s)
+}
+
+// Lookup finds a scenario by name.
+func (c *Catalog) Lookup(name string) (Scenario, bool) {
+	for _, s := range c.list {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scenario{}, false
+}
+
+// All lists the scenarios in the order they were added.
+func (c *Catalog) All() []Scenario { return c.list }
+
+// Names lists the scenario names.
+func (c *Catalog) Names() []string {
+	names := make([]string, len(c.list))
+	for i, s := range c.list {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Unknown is the error for a name the catalog does not hold.
+func (c *Catalog) Unknown(name string) error {
+	return fmt.Errorf("unknown protocol %q; known: %v (see rondo list)", name, c.Names())
+}
+
+// Codec builds the registry for s.
+func (s Scenario) Codec() *core.Registry {
+	r := &core.Registry{}
+	if s.Register != nil {
+		s.Register(r)
+	}
+	return r
+}

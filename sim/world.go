@@ -1,0 +1,383 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/fault"
+	"github.com/rondo-dev/rondo/scenario"
+	"github.com/rondo-dev/rondo/trace"
+)
+
+// DefaultDelay is a message's latency when the fault spec names none.
+const DefaultDelay = time.Millisecond
+
+// DefaultMaxTime bounds a run in virtual time when Config names no bound.
+const DefaultMaxTime = time.Minute
+
+// Config describes one simulated run.
+type Config struct {
+	// N is the number of nodes, with IDs 0..N-1.
+	N int
+	// Seed decides every random choice: fault draws, each node's Rand.
+	Seed uint64
+	// Faults is the fault spec; Plan expands its random part with the seed.
+	Faults fault.Spec
+	// New builds node id's process; it is called again at every restart.
+	New func(id core.NodeID, n int) core.Process
+	// Byzantine builds the process of a Byzantine node; required when the
+	// spec has byzantine=F.
+	Byzantine func(id core.NodeID, n int) core.Process
+	// Inputs are the client requests of the run.
+	Inputs []scenario.Input
+	// Codec, if set, round-trips every message through its encoding, so that
+	// a message the real network could not carry fails here first.
+	Codec core.Codec
+	// MaxTime ends the run in virtual time (default DefaultMaxTime); a run
+	// also ends when nothing is left to happen.
+	MaxTime time.Duration
+	// MaxEvents ends a run that never quiesces (default 50 million).
+	MaxEvents int
+	// Trace, if set, records every event.
+	Trace *trace.Writer
+	// Logger receives the processes' logs (default: discarded).
+	Logger *slog.Logger
+}
+
+// Result is what a run leaves.
+type Result struct {
+	History   *scenario.History
+	Plan      fault.Plan
+	Events    int // events handled: deliveries, timers, inputs, faults
+	Sent      int // messages handed to the network
+	Delivered int
+	Dropped   int
+	Duplicate int
+	// End is the virtual time the run stopped at.
+	End time.Duration
+	// Quiescent is true when the run stopped because nothing was left to
+	// happen (rather than at MaxTime or MaxEvents).
+	Quiescent bool
+}
+
+// Run executes one simulated run.
+func Run(cfg Config) (*Result, error) {
+	w, err := newWorld(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return w.run()
+}
+
+type world struct {
+	cfg      Config
+	now      int64
+	seq      uint64
+	msgs     uint64
+	timerGen uint64
+	q        queue
+	rng      *rand.Rand
+	nodes    []*node
+	ids      []core.NodeID
+	groups   fault.Groups
+	plan     fault.Plan
+	hist     *scenario.History
+	res      Result
+	tr       *trace.Writer
+	buf      []byte
+	err      error
+	faults   fault.Spec
+	delayLo  int64
+	delaySp  int64 // delay spread: DelayMax-DelayMin
+	reorder  int64 // extra hold-back span for reordered messages
+	byz      []bool
+	discard  *slog.Logger
+	maxTime  int64
+	maxEvent int
+}
+
+func newWorld(cfg Config) (*world, error) {
+	if cfg.N < 1 {
+		return nil, fmt.Errorf("sim: need at least one node, got %d", cfg.N)
+	}
+	if cfg.New == nil {
+		return nil, errors.New("sim: Config.New is nil")
+	}
+	if err := cfg.Faults.Validate(cfg.N); err != nil {
+		return nil, err
+	}
+	if cfg.Faults.Byzantine > 0 && cfg.Byzantine == nil {
+		return nil, errors.New("sim: byzantine=F needs a Byzantine process (the protocol does not tolerate Byzantine nodes)")
+	}
+	w := &world{
+		cfg:      cfg,
+		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)),
+		hist:     scenario.NewHistory(cfg.N),
+		tr:       cfg.Trace,
+		faults:   cfg.Faults,
+		maxTime:  int64(cfg.MaxTime),
+		maxEvent: cfg.MaxEvents,
+	}
+	if w.maxTime <= 0 {
+		w.maxTime = int64(DefaultMaxTime)
+	}
+	if w.maxEvent <= 0 {
+		w.maxEvent = 50_000_000
+	}
+	lo, hi := cfg.Faults.DelayMin, cfg.Faults.DelayMax
+	if hi == 0 {
+		lo, hi = DefaultDelay, DefaultDelay
+	}
+	w.delayLo, w.delaySp = int64(lo), int64(hi-lo)
+	w.reorder = 5 * int64(max(hi, time.Millisecond))
+	w.discard = cfg.Logger
+	if w.discard == nil {
+		w.discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	w.plan = cfg.Faults.Plan(cfg.N, w.rng)
+	w.byz = make([]bool, cfg.N)
+	for _, id := range w.plan.Byzantine {
+		w.byz[id] = true
+		w.hist.Byzantine[id] = true
+	}
+	w.ids = make([]core.NodeID, cfg.N)
+	for i := range w.ids {
+		w.ids[i] = core.NodeID(i)
+	}
+	w.nodes = make([]*node, cfg.N)
+	for i := range w.nodes {
+		w.nodes[i] = &node{w: w, id: core.NodeID(i), up: true, store: &core.MemStorage{}}
+	}
+	return w, nil
+}
+
+func (w *world) run() (*Result, error) {
+	if w.tr != nil {
+		plan := make([]string, len(w.plan.Actions))
+		for i, a := range w.plan.Actions {
+			plan[i] = a.String()
+		}
+		for _, id := range w.plan.Byzantine {
+			plan = append(plan, fmt.Sprintf("byzantine=%d", id))
+		}
+		w.tr.WriteHeader(trace.Header{Tool: "sim", Nodes: w.cfg.N, Seed: w.cfg.Seed, Faults: w.faults.String(), Plan: plan})
+	}
+	for i, a := range w.plan.Actions {
+		w.schedule(int64(a.At), item{kind: kFault, gen: uint64(i)})
+	}
+	for i, in := range w.cfg.Inputs {
+		if int(in.Node) >= w.cfg.N {
+			return nil, fmt.Errorf("sim: input %d is for node %d, but the cluster has nodes 0..%d", i, in.Node, w.cfg.N-1)
+		}
+		w.schedule(int64(in.At), item{kind: kInput, to: uint32(in.Node), gen: uint64(i), body: in.Body})
+	}
+	for _, n := range w.nodes {
+		n.start(0)
+		if w.err != nil {
+			return nil, w.err
+		}
+	}
+	for w.q.len() > 0 {
+		if w.q.peek() > w.maxTime || w.res.Events >= w.maxEvent {
+			break
+		}
+		at, it := w.q.pop()
+		w.now = at
+		w.res.Events++
+		w.dispatch(&it)
+		if w.err != nil {
+			return nil, w.err
+		}
+	}
+	w.res.Quiescent = w.q.len() == 0
+	w.res.End = time.Duration(w.now)
+	w.hist.End = w.res.End
+	w.res.History = w.hist
+	w.res.Plan = w.plan
+	if w.tr != nil {
+		if err := w.tr.Flush(); err != nil {
+			return nil, fmt.Errorf("sim: writing trace: %w", err)
+		}
+	}
+	return &w.res, nil
+}
+
+func (w *world) schedule(at int64, it item) {
+	w.seq++
+	w.q.push(at, w.seq, it)
+}
+
+func (w *world) dispatch(it *item) {
+	switch it.kind {
+	case kDeliver:
+		w.deliver(it)
+	case kTimer:
+		n := w.nodes[it.to]
+		if !n.up || it.inc != int32(n.inc) || !n.timers.fire(it.key, it.gen) {
+			return // cancelled, replaced, or set before a crash
+		}
+		if w.tr != nil {
+			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Timer, Node: int(n.id), Peer: -1, Seq: it.gen, Detail: it.key})
+		}
+		n.proc.Handle(n, core.Timer{Key: it.key})
+	case kInput:
+		n := w.nodes[it.to]
+		if !n.up {
+			w.hist.Lost++
+			if w.tr != nil {
+				w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Input, Node: int(n.id), Peer: -1, Msg: w.render(it.body), Detail: "lost: node down"})
+			}
+			return
+		}
+		w.hist.Observations = append(w.hist.Observations, scenario.Observation{
+			At: time.Duration(w.now), Node: n.id, Incarnation: n.inc, Value: it.body})
+		if w.tr != nil {
+			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Input, Node: int(n.id), Peer: -1, Msg: w.render(it.body)})
+		}
+		n.proc.Handle(n, core.Request{Body: it.body})
+	case kFault:
+		w.applyFault(w.plan.Actions[it.gen])
+	}
+}
+
+func (w *world) deliver(it *item) {
+	n := w.nodes[it.to]
+	reason := ""
+	switch {
+	case !n.up:
+		reason = "receiver down"
+	case w.groups.Cut(core.NodeID(it.from), core.NodeID(it.to)):
+		reason = "partitioned"
+	}
+	if reason != "" {
+		w.res.Dropped++
+		if w.tr != nil {
+			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Drop, Node: int(it.to), Peer: int(it.from), Seq: it.gen, Detail: reason})
+		}
+		return
+	}
+	w.res.Delivered++
+	if w.tr != nil {
+		w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Deliver, Node: int(it.to), Peer: int(it.from), Seq: it.gen})
+	}
+	n.proc.Handle(n, core.Message{From: core.NodeID(it.from), Body: it.body})
+}
+
+// send puts a message on the network, deciding its fate with the world's rng.
+func (w *world) send(from, to core.NodeID, msg any) {
+	if int(to) >= len(w.nodes) {
+		w.fail(fmt.Errorf("sim: node %d sent %T to node %d, which does not exist", from, msg, to))
+		return
+	}
+	if w.cfg.Codec != nil {
+		w.buf = w.buf[:0]
+		b, err := w.cfg.Codec.Append(w.buf, msg)
+		if err != nil {
+			w.fail(fmt.Errorf("sim: node %d sent a message the codec cannot encode: %w", from, err))
+			return
+		}
+		w.buf = b
+		back, err := w.cfg.Codec.Decode(b)
+		if err != nil {
+			w.fail(fmt.Errorf("sim: node %d sent %T, which does not decode from its own encoding: %w", from, msg, err))
+			return
+		}
+		msg = back
+	}
+	w.msgs++
+	id := w.msgs
+	w.res.Sent++
+	if w.tr != nil {
+		w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Send, Node: int(from), Peer: int(to), Seq: id, Msg: w.render(msg)})
+	}
+	f := &w.faults
+	if f.Drop > 0 && w.rng.Float64() < f.Drop {
+		w.res.Dropped++
+		if w.tr != nil {
+			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Drop, Node: int(to), Peer: int(from), Seq: id, Detail: "lost"})
+		}
+		return
+	}
+	w.schedule(w.now+w.latency(), item{kind: kDeliver, to: uint32(to), from: uint32(from), gen: id, body: msg})
+	if f.Dup > 0 && w.rng.Float64() < f.Dup {
+		w.res.Duplicate++
+		if w.tr != nil {
+			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Duplicate, Node: int(to), Peer: int(from), Seq: id})
+		}
+		w.schedule(w.now+w.latency(), item{kind: kDeliver, to: uint32(to), from: uint32(from), gen: id, body: msg, dup: true})
+	}
+}
+
+func (w *world) latency() int64 {
+	d := w.delayLo
+	if w.delaySp > 0 {
+		d += w.rng.Int64N(w.delaySp + 1)
+	}
+	if w.faults.Reorder > 0 && w.rng.Float64() < w.faults.Reorder {
+		d += 1 + w.rng.Int64N(w.reorder)
+	}
+	return d
+}
+
+func (w *world) applyFault(a fault.Action) {
+	ev := trace.Event{At: time.Duration(w.now), Node: -1, Peer: -1, Detail: a.String()}
+	switch a.Kind {
+	case fault.Crash:
+		n := w.nodes[a.Node]
+		if !n.up {
+			return
+		}
+		ev.Kind, ev.Node = trace.Crash, int(a.Node)
+		w.trace(ev)
+		n.crash()
+		w.hist.Crashed[a.Node] = true
+	case fault.Restart:
+		n := w.nodes[a.Node]
+		if n.up {
+			return
+		}
+		ev.Kind, ev.Node = trace.Restart, int(a.Node)
+		w.trace(ev)
+		n.start(n.inc)
+	case fault.Partition:
+		ev.Kind = trace.Partition
+		w.trace(ev)
+		w.groups = fault.NewGroups(w.cfg.N, a.Groups)
+	case fault.Heal:
+		ev.Kind = trace.Heal
+		w.trace(ev)
+		w.groups = fault.Groups{}
+	}
+}
+
+func (w *world) trace(ev trace.Event) {
+	if w.tr != nil {
+		w.tr.Write(ev)
+	}
+}
+
+func (w *world) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// render prints a message or value for the trace, deterministically: through
+// its String method if it has one, else as its Go type and JSON encoding
+// (JSON sorts map keys and follows pointers, so no address leaks in).
+func (w *world) render(v any) string {
+	if s, ok := v.(fmt.Stringer); ok {
+		return s.String()
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%T(unprintable: %v)", v, err)
+	}
+	return fmt.Sprintf("%T%s", v, b)
+}
