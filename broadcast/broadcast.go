@@ -136,11 +136,12 @@ func (b *Node) deliver(ctx core.Context, m Data) bool {
 // sendAll sends m to every node but this one, the origin and the node it
 // came from (they have it).
 func (b *Node) sendAll(ctx core.Context, m Data, from core.NodeID) {
+	var boxed any = m // box once, not once per peer
 	for _, to := range ctx.Nodes() {
 		if to == b.self || to == m.Origin || to == from {
 			continue
 		}
-		ctx.Send(to, m)
+		ctx.Send(to, boxed)
 		if b.opt.retransmit {
 			b.links[to].order = append(b.links[to].order, m)
 		}

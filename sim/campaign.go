@@ -64,7 +64,7 @@ func (s Setup) RunOne(seed uint64, tr *trace.Writer) (Outcome, error) {
 		inputs = sc.Workload(s.N, rand.New(rand.NewPCG(seed, workloadStream)))
 	}
 	cfg := Config{
-		N: s.N, Seed: seed, Faults: s.Faults,
+		Name: sc.Name, N: s.N, Seed: seed, Faults: s.Faults,
 		New: sc.New, Byzantine: sc.Byzantine,
 		Inputs: inputs, MaxTime: s.MaxTime, Trace: tr,
 	}

@@ -23,6 +23,8 @@ const DefaultMaxTime = time.Minute
 
 // Config describes one simulated run.
 type Config struct {
+	// Name names the protocol in the trace header.
+	Name string
 	// N is the number of nodes, with IDs 0..N-1.
 	N int
 	// Seed decides every random choice: fault draws, each node's Rand.
@@ -78,7 +80,6 @@ func Run(cfg Config) (*Result, error) {
 type world struct {
 	cfg      Config
 	now      int64
-	seq      uint64
 	msgs     uint64
 	timerGen uint64
 	q        queue
@@ -166,7 +167,7 @@ func (w *world) run() (*Result, error) {
 		for _, id := range w.plan.Byzantine {
 			plan = append(plan, fmt.Sprintf("byzantine=%d", id))
 		}
-		w.tr.WriteHeader(trace.Header{Tool: "sim", Nodes: w.cfg.N, Seed: w.cfg.Seed, Faults: w.faults.String(), Plan: plan})
+		w.tr.WriteHeader(trace.Header{Tool: "sim", Protocol: w.cfg.Name, Nodes: w.cfg.N, Seed: w.cfg.Seed, Faults: w.faults.String(), Plan: plan})
 	}
 	for i, a := range w.plan.Actions {
 		w.schedule(int64(a.At), item{kind: kFault, gen: uint64(i)})
@@ -209,8 +210,7 @@ func (w *world) run() (*Result, error) {
 }
 
 func (w *world) schedule(at int64, it item) {
-	w.seq++
-	w.q.push(at, w.seq, it)
+	w.q.push(at, it)
 }
 
 func (w *world) dispatch(it *item) {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -29,25 +28,26 @@ func newListCmd() *cobra.Command {
   rondo list --json | jq '.protocols[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := cmd.OutOrStdout()
 			var out []listEntry
 			for _, s := range catalog().All() {
 				out = append(out, listEntry{Name: s.Name, Model: s.Model, Summary: s.Summary,
 					Faults: s.Faults, Properties: s.Properties, MinNodes: max(s.MinNodes, 1)})
 			}
 			if asJSON {
-				enc := json.NewEncoder(os.Stdout)
+				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
 				return enc.Encode(map[string]any{"protocols": out})
 			}
-			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PROTOCOL\tMODEL\tWHAT IT DOES")
 			for _, e := range out {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Model, e.Summary)
 			}
 			tw.Flush()
-			fmt.Println()
+			fmt.Fprintln(w)
 			for _, e := range out {
-				fmt.Printf("%s tolerates: %s\n", e.Name, e.Faults)
+				fmt.Fprintf(w, "%s tolerates: %s\n", e.Name, e.Faults)
 			}
 			return nil
 		},

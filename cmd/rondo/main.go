@@ -10,6 +10,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -41,12 +42,15 @@ func (e violationError) Error() string {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes the CLI with args and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -55,7 +59,7 @@ func run(args []string) int {
 	if errors.As(err, &v) {
 		return exitViolation
 	}
-	fmt.Fprintln(os.Stderr, "rondo:", err)
+	fmt.Fprintln(stderr, "rondo:", err)
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage

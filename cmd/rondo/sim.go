@@ -78,7 +78,7 @@ at the end of their episode (random faults end by window=D, default 2s).`,
   rondo sim broadcast -n 5 --runs 1000 --faults 'drop=0.3,crashes=1'
   rondo sim broadcast -n 4 --faults 'partition@500ms={0,1}|{2,3},heal@1.5s' --trace run.trace`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runSim(args[0], f) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runSim(cmd.OutOrStdout(), args[0], f) },
 	}
 	fl := cmd.Flags()
 	fl.IntVarP(&f.n, "nodes", "n", 5, "number of nodes")
@@ -94,7 +94,7 @@ at the end of their episode (random faults end by window=D, default 2s).`,
 	return cmd
 }
 
-func runSim(proto string, f simFlags) error {
+func runSim(stdout io.Writer, proto string, f simFlags) error {
 	sc, ok := catalog().Lookup(proto)
 	if !ok {
 		return usageError{catalog().Unknown(proto)}
@@ -193,11 +193,11 @@ func runSim(proto string, f simFlags) error {
 		}
 	}
 	if f.asJSON {
-		if err := printJSON(sum); err != nil {
+		if err := printJSON(stdout, sum); err != nil {
 			return err
 		}
 	} else {
-		printSimHuman(sum, first, f)
+		printSimHuman(stdout, sum, first)
 	}
 	if len(camp.Failures) > 0 {
 		return violationError{sum.Violations}
@@ -229,42 +229,43 @@ func replayCommand(proto string, f simFlags, spec fault.Spec, seed uint64) strin
 	return b.String()
 }
 
-func printSimHuman(s simSummary, first sim.Outcome, f simFlags) {
-	fmt.Printf("sim %s: %d nodes, faults %s\n", s.Protocol, s.Nodes, s.Faults)
+func printSimHuman(w io.Writer, s simSummary, first sim.Outcome) {
+	fmt.Fprintf(w, "sim %s: %d nodes, faults %s\n", s.Protocol, s.Nodes, s.Faults)
 	r := first.Result
-	fmt.Printf("  seed %d: %d events in %v virtual time, %d messages sent, %d delivered, %d dropped; %s\n",
+	fmt.Fprintf(w, "  seed %d: %d events in %v virtual time, %d messages sent, %d delivered, %d dropped; %s\n",
 		first.Seed, r.Events, r.End.Round(time.Microsecond), r.Sent, r.Delivered, r.Dropped,
 		map[bool]string{true: "quiescent", false: "stopped at the time bound"}[r.Quiescent])
 	if s.Runs > 1 {
-		fmt.Printf("  %d runs (seeds %d..%d): %d events, %.0f runs/s of wall time\n",
+		fmt.Fprintf(w, "  %d runs (seeds %d..%d): %d events, %.0f runs/s of wall time\n",
 			s.Runs, s.Seed, s.Seed+uint64(s.Runs)-1, s.Events, float64(s.Runs)/(s.WallMs/1000))
 	}
-	fmt.Printf("  trace digest %s\n", s.TraceDigest)
+	fmt.Fprintf(w, "  trace digest %s\n", s.TraceDigest)
 	if s.TraceFile != "" {
-		fmt.Printf("  trace written to %s\n", s.TraceFile)
+		fmt.Fprintf(w, "  trace written to %s\n", s.TraceFile)
 	}
 	if len(s.Failures) == 0 {
-		fmt.Printf("ok: %s held in every run\n", strings.Join(s.Properties, ", "))
+		fmt.Fprintf(w, "ok: %s held in every run\n", strings.Join(s.Properties, ", "))
 		return
 	}
-	fmt.Printf("VIOLATED in %d run(s):\n", s.FailedRuns)
+	fmt.Fprintf(w, "VIOLATED in %d run(s):\n", s.FailedRuns)
 	shown := 0
 	for _, v := range s.Failures {
 		if shown == 10 {
-			fmt.Printf("  … and %d more\n", len(s.Failures)-shown)
+			fmt.Fprintf(w, "  … and %d more\n", len(s.Failures)-shown)
 			break
 		}
-		fmt.Printf("  seed %d: %s: %s\n", v.Seed, v.Property, v.Detail)
+		fmt.Fprintf(w, "  seed %d: %s: %s\n", v.Seed, v.Property, v.Detail)
 		shown++
 	}
-	fmt.Printf("replay the first with:\n  %s\n", s.Failures[0].Replay)
+	fmt.Fprintf(w, "replay the first with:\n  %s\n", s.Failures[0].Replay)
 }
 
-func printJSON(v any) error {
+// printJSON writes v as one line of JSON: --json output is exactly one object.
+func printJSON(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Println(string(b))
+	_, err = fmt.Fprintln(w, string(b))
 	return err
 }
