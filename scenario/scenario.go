@@ -141,6 +141,20 @@ func (c *Catalog) Unknown(name string) error {
 	return fmt.Errorf("unknown protocol %q; known: %v (see rondo list)", name, c.Names())
 }
 
+// WorkloadStream is the random stream a run's workload is drawn from,
+// separate from the network's and the fault plan's, so that the same seed
+// gives the same client inputs in the simulator, in rondo run and on every
+// node started with rondo node, whatever the faults.
+const WorkloadStream = 0x5eed_0f_10ad
+
+// Inputs draws the workload of a run of n nodes with seed.
+func (s Scenario) Inputs(n int, seed uint64) []Input {
+	if s.Workload == nil {
+		return nil
+	}
+	return s.Workload(n, rand.New(rand.NewPCG(seed, WorkloadStream)))
+}
+
 // Codec builds the registry for s.
 func (s Scenario) Codec() *core.Registry {
 	r := &core.Registry{}

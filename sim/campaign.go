@@ -3,7 +3,6 @@ package sim
 import (
 	"cmp"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -52,17 +51,10 @@ type Outcome struct {
 	Violations []scenario.Violation
 }
 
-// workloadStream separates the workload's random draws from the network's, so
-// that the same seed gives the same workload under any fault spec.
-const workloadStream = 0x5eed_0f_10ad
-
 // RunOne runs the setup once with seed, writing its trace to tr if non-nil.
 func (s Setup) RunOne(seed uint64, tr *trace.Writer) (Outcome, error) {
 	sc := s.Scenario
-	var inputs []scenario.Input
-	if sc.Workload != nil {
-		inputs = sc.Workload(s.N, rand.New(rand.NewPCG(seed, workloadStream)))
-	}
+	inputs := sc.Inputs(s.N, seed)
 	cfg := Config{
 		Name: sc.Name, N: s.N, Seed: seed, Faults: s.Faults,
 		New: sc.New, Byzantine: sc.Byzantine,

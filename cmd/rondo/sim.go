@@ -32,23 +32,31 @@ type simFlags struct {
 
 // simSummary is the --json output of rondo sim.
 type simSummary struct {
-	Protocol      string         `json:"protocol"`
-	Nodes         int            `json:"nodes"`
-	Seed          uint64         `json:"seed"`
-	Runs          int            `json:"runs"`
-	Faults        string         `json:"faults"`
-	Properties    []string       `json:"properties"`
-	Violations    int            `json:"violations"`
-	FailedRuns    int            `json:"failed_runs"`
-	Failures      []simFailure   `json:"failures"`
-	Events        int            `json:"events"`
-	MessagesSent  int            `json:"messages_sent"`
-	Delivered     int            `json:"messages_delivered"`
-	VirtualTimeMs float64        `json:"virtual_time_ms"`
-	WallMs        float64        `json:"wall_ms"`
-	TraceDigest   string         `json:"trace_digest"`
-	TraceFile     string         `json:"trace_file,omitempty"`
-	Report        map[string]any `json:"report,omitempty"`
+	Protocol      string       `json:"protocol"`
+	Nodes         int          `json:"nodes"`
+	Seed          uint64       `json:"seed"`
+	Runs          int          `json:"runs"`
+	Faults        string       `json:"faults"`
+	Properties    []string     `json:"properties"`
+	Violations    int          `json:"violations"`
+	FailedRuns    int          `json:"failed_runs"`
+	Failures      []simFailure `json:"failures"`
+	Events        int          `json:"events"`
+	MessagesSent  int          `json:"messages_sent"`
+	Delivered     int          `json:"messages_delivered"`
+	VirtualTimeMs float64      `json:"virtual_time_ms"`
+	WallMs        float64      `json:"wall_ms"`
+	TraceDigest   string       `json:"trace_digest"`
+	TraceFile     string       `json:"trace_file,omitempty"`
+	// Report holds protocol-specific figures (scenario.Report); they are
+	// printed as top-level fields beside the standard ones.
+	Report map[string]any `json:"-"`
+}
+
+// MarshalJSON flattens Report into the summary object.
+func (s simSummary) MarshalJSON() ([]byte, error) {
+	type plain simSummary
+	return flattenReport(plain(s), s.Report)
 }
 
 type simFailure struct {

@@ -1,0 +1,52 @@
+package cluster
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+)
+
+// nodeContext is the core.Context of a node on the real runtime. Its
+// methods run only on the node's goroutine, so they need no locks.
+type nodeContext struct{ n *Node }
+
+func (c *nodeContext) ID() core.NodeID       { return c.n.cfg.ID }
+func (c *nodeContext) Nodes() []core.NodeID  { return c.n.nodes }
+func (c *nodeContext) Now() time.Duration    { return time.Since(c.n.start) }
+func (c *nodeContext) Rand() *rand.Rand      { return c.n.rng }
+func (c *nodeContext) Storage() core.Storage { return c.n.cfg.Storage }
+func (c *nodeContext) Logger() *slog.Logger  { return c.n.log }
+
+func (c *nodeContext) SetTimer(key string, after time.Duration) { c.n.timers.set(key, after) }
+func (c *nodeContext) CancelTimer(key string)                   { c.n.timers.cancel(key) }
+
+// Send encodes msg with the codec even for the node itself, so a message
+// that cannot cross the network fails here too.
+func (c *nodeContext) Send(to core.NodeID, msg any) {
+	n := c.n
+	payload, err := n.cfg.Codec.Append(nil, msg)
+	if err != nil {
+		n.log.Error("cannot encode message; not sent", "to", uint32(to), "type", typeName(msg), "reason", err.Error())
+		return
+	}
+	if to == n.cfg.ID {
+		body, err := n.cfg.Codec.Decode(payload)
+		if err != nil {
+			n.log.Error("message to self does not decode; not sent", "type", typeName(msg), "reason", err.Error())
+			return
+		}
+		n.local = append(n.local, core.Message{From: to, Body: body})
+		return
+	}
+	if err := n.tr.Send(to, payload); err != nil {
+		n.log.Debug("send failed", "to", uint32(to), "reason", err.Error())
+	}
+}
+
+func (c *nodeContext) Output(v any) {
+	if c.n.cfg.Output != nil {
+		c.n.cfg.Output(Output{Node: c.n.cfg.ID, Incarnation: c.n.cfg.Incarnation, At: c.Now(), Value: v})
+	}
+}

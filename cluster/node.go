@@ -1,0 +1,243 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/transport"
+)
+
+// NodeConfig describes one incarnation of one node.
+type NodeConfig struct {
+	// ID is this node; Addrs lists every node's transport address by id.
+	ID    core.NodeID
+	Addrs []string
+	// Listener, if set, is used instead of listening on Addrs[ID].
+	Listener net.Listener
+	// Identity authenticates the node (required: the runtime only speaks
+	// TLS).
+	Identity *transport.Identity
+	// Codec encodes and decodes every message, including messages a node
+	// sends itself: the same path the simulator can exercise.
+	Codec core.Codec
+	// New builds the process; it is called once per incarnation.
+	New func() core.Process
+	// Storage survives crashes (default: a fresh MemStorage).
+	Storage core.Storage
+	// Incarnation is 0 for a first start; a restart passes the next number
+	// and the process gets core.Restart after Init.
+	Incarnation int
+	// Seed seeds the process's Rand (mixed with id and incarnation).
+	Seed uint64
+	// Output receives what the process outputs; OnRequest sees each client
+	// request just before the process handles it. Both run on the node's
+	// goroutine and must not block for long.
+	Output    func(Output)
+	OnRequest func(body any)
+	// Faults injects message faults (optional).
+	Faults *transport.Faults
+	// Logger is the node's logger (default slog.Default()).
+	Logger *slog.Logger
+	// Registerer, if set, gets the transport's metrics.
+	Registerer prometheus.Registerer
+	// Transport tunables (zero values take the transport's defaults).
+	MaxFrame               int
+	BackoffMin, BackoffMax time.Duration
+}
+
+// Output is one value a process output.
+type Output struct {
+	Node        core.NodeID
+	Incarnation int
+	// At is the node's Now() when it output the value.
+	At    time.Duration
+	Value any
+}
+
+// Node is a running incarnation of a node.
+type Node struct {
+	cfg   NodeConfig
+	log   *slog.Logger
+	tr    *transport.Transport
+	proc  core.Process
+	start time.Time
+	rng   *rand.Rand
+	nodes []core.NodeID
+
+	inbox    chan any
+	local    []core.Message // messages to self, handled before the inbox
+	timers   timers
+	stopping chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+	err      error // a panic in the process, set before done closes
+	coll     prometheus.Collector
+}
+
+// inboxLen bounds the events waiting for a node's goroutine. A full inbox
+// makes transport readers wait, which is back-pressure on the TCP
+// connection, never loss.
+const inboxLen = 4096
+
+// StartNode starts the transport and the node's goroutine, which calls Init
+// (and Handle(Restart) for a restart) before anything else.
+func StartNode(cfg NodeConfig) (*Node, error) {
+	if cfg.New == nil || cfg.Codec == nil {
+		return nil, errors.New("cluster: NodeConfig needs New and Codec")
+	}
+	if cfg.Identity == nil {
+		return nil, fmt.Errorf("cluster: node %d has no TLS identity (rondo certs makes one)", cfg.ID)
+	}
+	if cfg.Storage == nil {
+		cfg.Storage = &core.MemStorage{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	n := &Node{
+		cfg:      cfg,
+		log:      cfg.Logger.With("node", uint32(cfg.ID), "incarnation", cfg.Incarnation),
+		rng:      rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.ID)<<32|uint64(cfg.Incarnation))),
+		inbox:    make(chan any, inboxLen),
+		stopping: make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	for i := range cfg.Addrs {
+		n.nodes = append(n.nodes, core.NodeID(i))
+	}
+	n.timers.init(n)
+	tr, err := transport.New(transport.Config{
+		ID: cfg.ID, Addrs: cfg.Addrs, Listener: cfg.Listener, Identity: cfg.Identity,
+		Handler: n.receive, MaxFrame: cfg.MaxFrame, Faults: cfg.Faults, Logger: cfg.Logger,
+		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.tr = tr
+	if cfg.Registerer != nil {
+		n.coll = tr.Collector()
+		if err := cfg.Registerer.Register(n.coll); err != nil {
+			tr.Close()
+			return nil, fmt.Errorf("cluster: registering node %d metrics: %w", cfg.ID, err)
+		}
+	}
+	n.start = time.Now()
+	n.proc = cfg.New()
+	go n.loop()
+	return n, nil
+}
+
+// receive runs on a transport reader goroutine: decoding there spreads the
+// work over peers, and a payload that does not decode closes the sender's
+// connection (transport logs the reason) instead of reaching the process.
+func (n *Node) receive(from core.NodeID, payload []byte) error {
+	body, err := n.cfg.Codec.Decode(payload)
+	if err != nil {
+		return err
+	}
+	n.post(core.Message{From: from, Body: body})
+	return nil
+}
+
+// post hands an event to the node's goroutine; it gives up if the node stops.
+func (n *Node) post(ev any) bool {
+	select {
+	case n.inbox <- ev:
+		return true
+	case <-n.stopping:
+		return false
+	case <-n.done: // the process panicked
+		return false
+	}
+}
+
+// Submit hands a client request to the process. It reports false if the
+// node has stopped.
+func (n *Node) Submit(body any) bool {
+	return n.post(core.Request{Body: body})
+}
+
+// Stop ends the incarnation as a crash does: the goroutine stops between
+// events, timers are cancelled and every connection is closed. Volatile
+// state is gone; Storage is whatever the process made durable.
+func (n *Node) Stop() {
+	n.stopOnce.Do(func() {
+		close(n.stopping)
+		<-n.done
+		n.timers.stopAll()
+		n.tr.Close()
+		if n.coll != nil {
+			n.cfg.Registerer.Unregister(n.coll)
+		}
+	})
+}
+
+// Done is closed when the node's goroutine has ended (Stop, or a panic in
+// the process).
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Err is the panic that stopped the process, if any; valid after Done.
+func (n *Node) Err() error { return n.err }
+
+// Transport is the node's transport, for its statistics.
+func (n *Node) Transport() *transport.Transport { return n.tr }
+
+// Addr is the address the node listens on.
+func (n *Node) Addr() net.Addr { return n.tr.Addr() }
+
+func (n *Node) loop() {
+	defer close(n.done)
+	defer func() {
+		if r := recover(); r != nil {
+			// A bug in the protocol stops this node like a crash; the panic
+			// is reported rather than taking down every node in the process.
+			n.err = fmt.Errorf("node %d process panicked: %v", n.cfg.ID, r)
+			n.log.Error("process panicked; node stopped", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	ctx := &nodeContext{n}
+	n.proc.Init(ctx)
+	if n.cfg.Incarnation > 0 {
+		n.proc.Handle(ctx, core.Restart{Incarnation: n.cfg.Incarnation})
+	}
+	for {
+		if len(n.local) > 0 {
+			m := n.local[0]
+			n.local = n.local[1:]
+			n.proc.Handle(ctx, m)
+			continue
+		}
+		select {
+		case <-n.stopping:
+			return
+		case ev := <-n.inbox:
+			select {
+			case <-n.stopping:
+				return // a crash is immediate: nothing more is handled
+			default:
+			}
+			switch ev := ev.(type) {
+			case timerFired:
+				if n.timers.fired(ev) {
+					n.proc.Handle(ctx, core.Timer{Key: ev.key})
+				}
+			case core.Request:
+				if n.cfg.OnRequest != nil {
+					n.cfg.OnRequest(ev.Body)
+				}
+				n.proc.Handle(ctx, ev)
+			case core.Message:
+				n.proc.Handle(ctx, ev)
+			}
+		}
+	}
+}

@@ -1,0 +1,23 @@
+package main
+
+import "encoding/json"
+
+// flattenReport marshals summary and adds the protocol's own figures
+// (scenario.Report) as top-level fields beside the standard ones, so scripts
+// read every figure at one level. A report key never replaces a standard one.
+func flattenReport(summary any, report map[string]any) ([]byte, error) {
+	b, err := json.Marshal(summary)
+	if err != nil || len(report) == 0 {
+		return b, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range report {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}
