@@ -1,0 +1,372 @@
+package text
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/rondo-dev/rondo/crdt/internal/wire"
+)
+
+// Binary encoding of a whole document, compact by construction: runs are
+// written in document order, so the decoder rebuilds the sequence without
+// running the integration scan, and most origins are implied by position.
+//
+//	doc     = 0x01 agents runs content pending
+//	agents  = count {agent-id}            (uvarints, order of first use)
+//	runs    = count {flags [agent] [seq] n [left] [right]}
+//	content = the visible text, run after run (tombstones carry none)
+//	pending = an Update (inserts and deletes still waiting for origins)
+//
+// A run's flags byte says which fields are implied:
+//
+//	bit 0      deleted
+//	bit 1      new agent: the agent index follows (else the previous run's)
+//	bits 2–3   seq: 0 the previous run's end, 1 one past the agent's highest
+//	           seq so far, 2 a zigzag delta from the previous run's end follows
+//	bits 4–5   left origin: 0 explicit, 1 the previous item in the document,
+//	           2 the agent's item just before this run's first, 3 None
+//	bits 6–7   right origin: 0 explicit, 1 None, 2 the previous run's right
+//	           origin, 3 the next run's first item
+//
+// An explicit origin is an agent index (omitted when the document has one
+// agent) and a zigzag delta of its seq from the run's seq.
+const (
+	fDeleted  = 1 << 0
+	fNewAgent = 1 << 1
+
+	seqShift, seqPrevEnd, seqNext, seqDelta = 2, 0, 1, 2
+
+	leftShift, leftExplicit, leftPrev, leftOwnPrev, leftNone = 4, 0, 1, 2, 3
+
+	rightShift, rightExplicit, rightNone, rightSame, rightNext = 6, 0, 1, 2, 3
+)
+
+const docVersion = 1
+
+// AppendBinary appends the encoding of d (encoding.BinaryAppender). It has
+// a value receiver so that core.Register[text.Doc] picks the binary codec.
+func (d Doc) AppendBinary(b []byte) ([]byte, error) {
+	d.init()
+	b = append(b, docVersion)
+	// Agent table, in order of first use.
+	idx := make(map[int32]uint64, len(d.agents))
+	var order []int32
+	for l := d.leaves[0]; l != nil; l = l.next {
+		for i := range l.runs {
+			if _, ok := idx[l.runs[i].agent]; !ok {
+				idx[l.runs[i].agent] = uint64(len(order))
+				order = append(order, l.runs[i].agent)
+			}
+		}
+	}
+	b = wire.AppendUvarint(b, uint64(len(order)))
+	for _, ai := range order {
+		b = wire.AppendUvarint(b, uint64(d.agents[ai].id))
+	}
+	byAgentID := func(id ID) uint64 { return idx[d.byID[id.Agent]] }
+
+	b = wire.AppendUvarint(b, uint64(d.root.all)) // lets the decoder bound its work up front
+	runs := 0
+	for l := d.leaves[0]; l != nil; l = l.next {
+		runs += len(l.runs)
+	}
+	b = wire.AppendUvarint(b, uint64(runs))
+	next := make([]uint32, len(order)) // one past each agent's highest seq so far
+	var prev *run
+	var content []byte
+	for l := d.leaves[0]; l != nil; l = l.next {
+		for i := range l.runs {
+			r := &l.runs[i]
+			var nxt *run
+			if i+1 < len(l.runs) {
+				nxt = &l.runs[i+1]
+			} else if l.next != nil && len(l.next.runs) > 0 {
+				nxt = &l.next.runs[0]
+			}
+			ai := idx[r.agent]
+			var f byte
+			if r.deleted {
+				f |= fDeleted
+			} else {
+				a := &d.agents[r.agent]
+				content = append(content, a.text[r.seq:r.seq+r.n]...)
+			}
+			if prev == nil || prev.agent != r.agent {
+				f |= fNewAgent
+			}
+			prevEnd := uint32(0)
+			if prev != nil && prev.agent == r.agent {
+				prevEnd = prev.seq + prev.n
+			}
+			switch {
+			case r.seq == prevEnd:
+				f |= seqPrevEnd << seqShift
+			case r.seq == next[ai]:
+				f |= seqNext << seqShift
+			default:
+				f |= seqDelta << seqShift
+			}
+			self := d.agents[r.agent].id
+			switch {
+			case r.left == None:
+				f |= leftNone << leftShift
+			case prev != nil && r.left == d.idAt(prev, int(prev.n)-1):
+				f |= leftPrev << leftShift
+			case r.seq > 0 && r.left == (ID{self, r.seq - 1}):
+				f |= leftOwnPrev << leftShift
+			}
+			switch {
+			case r.right == None:
+				f |= rightNone << rightShift
+			case prev != nil && r.right == prev.right:
+				f |= rightSame << rightShift
+			case nxt != nil && r.right == d.idAt(nxt, 0):
+				f |= rightNext << rightShift
+			}
+			b = append(b, f)
+			if f&fNewAgent != 0 {
+				b = wire.AppendUvarint(b, ai)
+			}
+			if (f>>seqShift)&3 == seqDelta {
+				b = wire.AppendUvarint(b, zigzag(int64(r.seq)-int64(prevEnd)))
+			}
+			b = wire.AppendUvarint(b, uint64(r.n))
+			if (f>>leftShift)&3 == leftExplicit {
+				b = appendOrigin(b, r.left, byAgentID(r.left), len(order), r.seq)
+			}
+			if (f>>rightShift)&3 == rightExplicit {
+				b = appendOrigin(b, r.right, byAgentID(r.right), len(order), r.seq)
+			}
+			next[ai] = max(next[ai], r.seq+r.n)
+			prev = r
+		}
+	}
+	b = append(b, content...)
+	pending := Update{Inserts: d.pendingIns, Deletes: d.pendingDel}
+	return pending.AppendBinary(b)
+}
+
+// appendOrigin writes an explicit origin.
+func appendOrigin(b []byte, o ID, agentIdx uint64, agents int, seq uint32) []byte {
+	if agents > 1 {
+		b = wire.AppendUvarint(b, agentIdx)
+	}
+	return wire.AppendUvarint(b, zigzag(int64(o.Seq)-int64(seq)))
+}
+
+func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
+
+// MarshalBinary is AppendBinary into a fresh slice.
+func (d Doc) MarshalBinary() ([]byte, error) { return d.AppendBinary(nil) }
+
+var errDoc = errors.New("text: malformed document")
+
+// UnmarshalBinary replaces d's state (keeping its agent) with the decoded
+// document. It never panics: malformed input returns an error and leaves d
+// empty.
+func (d *Doc) UnmarshalBinary(data []byte) error {
+	self := d.self
+	*d = Doc{self: self}
+	d.init()
+	err := d.decode(data)
+	if err != nil {
+		*d = Doc{self: self}
+		d.init()
+	}
+	return err
+}
+
+func (d *Doc) decode(data []byte) error {
+	r := wire.NewReader(data)
+	if r.Byte() != docVersion {
+		return errDoc
+	}
+	nAgents := r.Count(1)
+	ais := make([]int32, nAgents)
+	for i := range ais {
+		id := r.Uint(uint64(None.Agent) - 1)
+		if _, dup := d.byID[uint32(id)]; dup {
+			return errDoc
+		}
+		ais[i] = d.log(uint32(id))
+	}
+	total := r.Uint(MaxChars)
+	nRuns := r.Count(2)
+	if r.Err() != nil {
+		return r.Err()
+	}
+	agentOf := func(i uint64) (int32, bool) {
+		if i >= uint64(len(ais)) {
+			return 0, false
+		}
+		return ais[i], true
+	}
+	origin := func(seq uint32) (ID, bool) {
+		var ai int32
+		ok := len(ais) > 0
+		if len(ais) > 1 {
+			ai, ok = agentOf(r.Uvarint())
+		}
+		o := int64(seq) + unzigzag(r.Uvarint())
+		if !ok || r.Err() != nil || o < 0 || o >= MaxChars {
+			return None, false
+		}
+		if len(ais) == 1 {
+			ai = ais[0]
+		}
+		return ID{d.agents[ai].id, uint32(o)}, true
+	}
+	next := make([]uint32, len(ais))
+	var prev *run
+	var prevAi uint64
+	var pendingRight *run // a run whose right origin is the next run's first item
+	visible := 0
+	seen := 0
+	l := d.lastLeaf()
+	for range nRuns {
+		f := r.Byte()
+		var x run
+		var ai uint64
+		switch {
+		case f&fNewAgent != 0:
+			ai = r.Uvarint()
+		case prev == nil:
+			return errDoc
+		default:
+			ai = prevAi
+		}
+		a, ok := agentOf(ai)
+		if !ok {
+			return errDoc
+		}
+		x.agent = a
+		prevEnd := uint32(0)
+		if prev != nil && prev.agent == a {
+			prevEnd = prev.seq + prev.n
+		}
+		switch (f >> seqShift) & 3 {
+		case seqPrevEnd:
+			x.seq = prevEnd
+		case seqNext:
+			x.seq = next[ai]
+		case seqDelta:
+			s := int64(prevEnd) + unzigzag(r.Uvarint())
+			if s < 0 || s >= MaxChars {
+				return errDoc
+			}
+			x.seq = uint32(s)
+		default:
+			return errDoc
+		}
+		x.n = uint32(r.Uint(MaxChars))
+		x.deleted = f&fDeleted != 0
+		switch (f >> leftShift) & 3 {
+		case leftNone:
+			x.left = None
+		case leftPrev:
+			if prev == nil {
+				return errDoc
+			}
+			x.left = d.idAt(prev, int(prev.n)-1)
+		case leftOwnPrev:
+			if x.seq == 0 {
+				return errDoc
+			}
+			x.left = ID{d.agents[a].id, x.seq - 1}
+		default:
+			if x.left, ok = origin(x.seq); !ok {
+				return errDoc
+			}
+		}
+		switch (f >> rightShift) & 3 {
+		case rightNone:
+			x.right = None
+		case rightSame:
+			if prev == nil {
+				return errDoc
+			}
+			x.right = prev.right
+		case rightNext:
+		default:
+			if x.right, ok = origin(x.seq); !ok {
+				return errDoc
+			}
+		}
+		if r.Err() != nil {
+			return r.Err()
+		}
+		seen += int(x.n)
+		if x.n == 0 || uint64(x.seq)+uint64(x.n) > MaxChars || seen > int(total) {
+			return errDoc
+		}
+		if pendingRight != nil {
+			pendingRight.right = d.idAt(&x, 0)
+			pendingRight = nil
+		}
+		// Claim the IDs; a duplicate is malformed.
+		al := &d.agents[a]
+		if end := int(x.seq + x.n); end > len(al.leaf) {
+			for len(al.leaf) < end {
+				al.leaf = append(al.leaf, -1)
+			}
+			al.text = append(al.text, make([]byte, end-len(al.text))...)
+		}
+		for s := x.seq; s < x.seq+x.n; s++ {
+			if al.leaf[s] >= 0 {
+				return errDoc
+			}
+			al.leaf[s] = l.id // fixed up by maybeSplit when the run moves
+		}
+		l.runs = append(l.runs, x)
+		addCounts(l, x.vis(), int(x.n))
+		if !x.deleted {
+			visible += int(x.n)
+		}
+		next[ai] = max(next[ai], x.seq+x.n)
+		d.maybeSplit(l)
+		l = d.lastLeaf()
+		prev, prevAi = &l.runs[len(l.runs)-1], ai
+		if (f>>rightShift)&3 == rightNext {
+			pendingRight = prev
+		}
+	}
+	if pendingRight != nil {
+		return errDoc
+	}
+	// Visible content, run after run.
+	content := r.Bytes(uint64(visible))
+	if r.Err() != nil {
+		return r.Err()
+	}
+	for lf := d.leaves[0]; lf != nil; lf = lf.next {
+		for i := range lf.runs {
+			x := &lf.runs[i]
+			if !x.deleted {
+				copy(d.agents[x.agent].text[x.seq:], content[:x.n])
+				content = content[x.n:]
+			}
+		}
+	}
+	// Each agent's items are a prefix of its sequence (see deps).
+	for i := range d.agents {
+		if slices.Contains(d.agents[i].leaf, -1) {
+			return errDoc
+		}
+	}
+	// Every origin must name an item of the document.
+	for lf := d.leaves[0]; lf != nil; lf = lf.next {
+		for i := range lf.runs {
+			if !d.hasOrigin(lf.runs[i].left) || !d.hasOrigin(lf.runs[i].right) {
+				return errDoc
+			}
+		}
+	}
+	var pending Update
+	rest := data[len(data)-r.Len():]
+	if err := pending.UnmarshalBinary(rest); err != nil {
+		return err
+	}
+	d.Apply(&pending)
+	return nil
+}

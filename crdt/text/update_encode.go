@@ -1,0 +1,94 @@
+package text
+
+import (
+	"errors"
+
+	"github.com/rondo-dev/rondo/crdt/internal/wire"
+)
+
+// Binary encoding of an Update:
+//
+//	update = 0x02 count {agent seq left right text} count {agent seq n}
+//
+// with IDs as uvarints and an origin as agent+1 then seq (0 for None).
+
+const updateVersion = 2
+
+var errUpdate = errors.New("text: malformed update")
+
+// AppendBinary appends the encoding of u (encoding.BinaryAppender).
+func (u Update) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, updateVersion)
+	b = wire.AppendUvarint(b, uint64(len(u.Inserts)))
+	for _, in := range u.Inserts {
+		b = wire.AppendUvarint(b, uint64(in.ID.Agent))
+		b = wire.AppendUvarint(b, uint64(in.ID.Seq))
+		b = appendID(b, in.Left)
+		b = appendID(b, in.Right)
+		b = wire.AppendString(b, in.Text)
+	}
+	b = wire.AppendUvarint(b, uint64(len(u.Deletes)))
+	for _, s := range u.Deletes {
+		b = wire.AppendUvarint(b, uint64(s.Agent))
+		b = wire.AppendUvarint(b, uint64(s.Seq))
+		b = wire.AppendUvarint(b, uint64(s.N))
+	}
+	return b, nil
+}
+
+// MarshalBinary is AppendBinary into a fresh slice.
+func (u Update) MarshalBinary() ([]byte, error) { return u.AppendBinary(nil) }
+
+func appendID(b []byte, id ID) []byte {
+	if id == None {
+		return append(b, 0)
+	}
+	b = wire.AppendUvarint(b, uint64(id.Agent)+1)
+	return wire.AppendUvarint(b, uint64(id.Seq))
+}
+
+func readID(r *wire.Reader) ID {
+	a := r.Uint(uint64(None.Agent))
+	if a == 0 {
+		return None
+	}
+	return ID{uint32(a - 1), uint32(r.Uint(MaxChars))}
+}
+
+// UnmarshalBinary decodes an Update; it never panics on malformed input.
+func (u *Update) UnmarshalBinary(data []byte) error {
+	*u = Update{}
+	r := wire.NewReader(data)
+	if r.Byte() != updateVersion {
+		return errUpdate
+	}
+	n := r.Count(5)
+	for range n {
+		var in Insert
+		in.ID.Agent = uint32(r.Uint(uint64(None.Agent) - 1))
+		in.ID.Seq = uint32(r.Uint(MaxChars))
+		in.Left = readID(r)
+		in.Right = readID(r)
+		in.Text = r.String()
+		if r.Err() != nil {
+			break
+		}
+		u.Inserts = append(u.Inserts, in)
+	}
+	n = r.Count(3)
+	for range n {
+		var s Span
+		s.Agent = uint32(r.Uint(uint64(None.Agent) - 1))
+		s.Seq = uint32(r.Uint(MaxChars))
+		s.N = uint32(r.Uint(MaxChars))
+		if r.Err() != nil {
+			break
+		}
+		u.Deletes = append(u.Deletes, s)
+	}
+	if err := r.Done(); err != nil {
+		*u = Update{}
+		return err
+	}
+	return nil
+}
