@@ -4,7 +4,8 @@ import "encoding/json"
 
 // flattenReport marshals summary and adds the protocol's own figures
 // (scenario.Report) as top-level fields beside the standard ones, so scripts
-// read every figure at one level. A report key never replaces a standard one.
+// read every figure at one level. A report key never replaces a standard one;
+// the whole report is also kept, unflattened, under "report".
 func flattenReport(summary any, report map[string]any) ([]byte, error) {
 	b, err := json.Marshal(summary)
 	if err != nil || len(report) == 0 {
@@ -19,5 +20,6 @@ func flattenReport(summary any, report map[string]any) ([]byte, error) {
 			m[k] = v
 		}
 	}
+	m["report"] = report
 	return json.Marshal(m)
 }

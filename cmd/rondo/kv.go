@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rondo-dev/rondo/cluster"
+	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/kv"
+	"github.com/spf13/cobra"
+)
+
+func init() { subcommands = append(subcommands, newKVCmd) }
+
+type kvFlags struct {
+	mode     string
+	replicas int
+	httpBase int
+	config   string
+	id       int
+	http     string
+	data     string
+	admin    bool
+	causal   bool
+	duration time.Duration
+	asJSON   bool
+	verbose  bool
+	debug    string
+}
+
+// kvAddress is one replica's line of rondo kv's startup output.
+type kvAddress struct {
+	ID        core.NodeID `json:"id"`
+	HTTP      string      `json:"http"`
+	Transport string      `json:"transport"`
+}
+
+func newKVCmd() *cobra.Command {
+	var f kvFlags
+	cmd := &cobra.Command{
+		Use:   "kv [--mode lattice]",
+		Short: "Run the key-value service (eventually consistent lattice KV)",
+		Long: `Run Rondo's key-value service over HTTP/JSON:
+
+  GET    /kv/KEY        read the value at the replica you ask
+  PUT    /kv/KEY        store the request body (at most 1 MiB) as the value
+  DELETE /kv/KEY        delete the key
+  GET    /status        replica id, key count, session clock, state digest
+
+--mode lattice (the default for now) is an eventually consistent store in the
+style of Anna: each key is a last-writer-wins register, writes are
+acknowledged by the replica that takes them, and replicas converge by
+delta-state anti-entropy. For read-your-writes, send back the Rondo-Session
+header of your last response: a replica that has not yet received every write
+of your session waits for it (up to 2s, or ?wait=D) and otherwise answers 503.
+With --causal each key is a multi-value register instead: writes made
+concurrently at different replicas are all kept and a read returns them all
+("values"), until a write that has seen them replaces them. --mode
+linearizable (on rounds consensus) is not yet available.
+
+Without --config, rondo kv runs --replicas replicas (default 3) in this
+process over loopback TLS with an ephemeral CA, and prints each replica's HTTP
+address. With --config FILE --id I (a cluster.json from rondo certs) it runs
+replica I alone, as one OS process per replica; --data DIR keeps its store
+across restarts. --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
+POST /admin/heal, which cut and restore this process's links (in the embedded
+mode, the whole cluster's): for tests and demonstrations.
+
+docs/replication.md describes the protocol and the API.`,
+		Example: `  rondo kv --mode lattice
+  curl -X PUT --data-binary 'blue' http://127.0.0.1:PORT/kv/colour
+  curl http://127.0.0.1:PORT/kv/colour
+  rondo kv --config cluster/cluster.json --id 0 --http 127.0.0.1:8080 --data /var/lib/rondo-kv/0`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runKV(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.mode, "mode", "lattice", "consistency: lattice (eventual, Anna-style); linearizable is not yet available")
+	fl.IntVar(&f.replicas, "replicas", 3, "replicas to run in this process (without --config)")
+	fl.IntVar(&f.httpBase, "http-base-port", 0, "without --config, replica I serves HTTP on 127.0.0.1:PORT+I (default: ephemeral ports)")
+	fl.StringVar(&f.config, "config", "", "cluster config (cluster.json from rondo certs): run one replica of it")
+	fl.IntVar(&f.id, "id", -1, "with --config: this replica's id")
+	fl.StringVar(&f.http, "http", "127.0.0.1:0", "with --config: the HTTP API's address")
+	fl.StringVar(&f.data, "data", "", "with --config: directory for durable storage (default: in memory)")
+	fl.BoolVar(&f.causal, "causal", false, "keys are multi-value registers: concurrent writes are kept as siblings (default: last writer wins)")
+	fl.BoolVar(&f.admin, "admin", false, "serve POST /admin/partition and /admin/heal (always on in the embedded mode)")
+	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until SIGINT/SIGTERM)")
+	fl.StringVar(&f.debug, "debug", "", "serve /metrics (transport metrics) and /debug/pprof/ on this address")
+	fl.BoolVar(&f.asJSON, "json", false, "print the replicas' addresses as one JSON object")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log debug events")
+	return cmd
+}
+
+func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
+	switch f.mode {
+	case "lattice":
+	case "linearizable":
+		return usagef("--mode linearizable is not yet available (it will run on rounds consensus); use --mode lattice")
+	default:
+		return usagef("--mode must be lattice or linearizable, not %q", f.mode)
+	}
+	if f.duration < 0 {
+		return usagef("--duration must not be negative")
+	}
+	level := slog.LevelWarn
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if f.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.duration)
+		defer cancel()
+	}
+
+	var reg *prometheus.Registry
+	if f.debug != "" {
+		reg = prometheus.NewRegistry()
+		srv, err := cluster.ServeDebug(f.debug, prometheus.Gatherers{cluster.ProcessRegistry(), reg}, log)
+		if err != nil {
+			return usageError{err}
+		}
+		defer srv.Close()
+	}
+	var registerer prometheus.Registerer
+	if reg != nil {
+		registerer = reg
+	}
+
+	var addrs []kvAddress
+	var closeAll func()
+	if f.config == "" {
+		if f.id >= 0 || f.data != "" {
+			return usagef("--id and --data go with --config; without it rondo kv runs every replica in this process")
+		}
+		if f.replicas < 1 || f.replicas > 64 {
+			return usagef("--replicas must be 1..64, got %d", f.replicas)
+		}
+		var https []string
+		if f.httpBase > 0 {
+			for i := range f.replicas {
+				https = append(https, fmt.Sprintf("127.0.0.1:%d", f.httpBase+i))
+			}
+		}
+		l, err := kv.StartLocal(kv.LocalConfig{N: f.replicas, HTTP: https,
+			Options: kv.Options{Causal: f.causal}, Logger: log, Registerer: registerer})
+		if err != nil {
+			return err
+		}
+		for i, r := range l.Replicas {
+			addrs = append(addrs, kvAddress{ID: core.NodeID(i), HTTP: r.URL(), Transport: r.Addr().String()})
+		}
+		closeAll = l.Close
+	} else {
+		r, err := startKVReplica(f, log, registerer)
+		if err != nil {
+			return err
+		}
+		addrs = append(addrs, kvAddress{ID: core.NodeID(f.id), HTTP: r.URL(), Transport: r.Addr().String()})
+		closeAll = r.Close
+	}
+	defer closeAll()
+
+	if f.asJSON {
+		json.NewEncoder(stdout).Encode(map[string]any{"mode": f.mode, "replicas": addrs})
+	} else {
+		for _, a := range addrs {
+			fmt.Fprintf(stdout, "replica %d  %s  (transport %s)\n", a.ID, a.HTTP, a.Transport)
+		}
+	}
+	if fl, ok := stdout.(interface{ Sync() error }); ok {
+		fl.Sync()
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// startKVReplica runs replica --id of the --config cluster.
+func startKVReplica(f kvFlags, log *slog.Logger, reg prometheus.Registerer) (*kv.Replica, error) {
+	if f.id < 0 {
+		return nil, usagef("--id I is required with --config")
+	}
+	cfg, err := cluster.LoadConfig(f.config)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if f.id >= len(cfg.Nodes) {
+		return nil, usagef("--id %d is not in %s, whose nodes are 0..%d", f.id, f.config, len(cfg.Nodes)-1)
+	}
+	id := core.NodeID(f.id)
+	idn, err := cfg.Identity(id)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	var storage core.Storage = &core.MemStorage{}
+	incarnation := 0
+	if f.data != "" {
+		fs, err := cluster.OpenFileStorage(filepath.Join(f.data, "kv"))
+		if err != nil {
+			return nil, usageError{err}
+		}
+		storage = fs
+		// Count starts, so that the process knows it restarted.
+		if b, ok := fs.Get("kv-incarnation"); ok {
+			v, _ := binary.Uvarint(b)
+			incarnation = int(v) + 1
+		}
+		if err := fs.Put("kv-incarnation", binary.AppendUvarint(nil, uint64(incarnation))); err != nil {
+			return nil, err
+		}
+	}
+	return kv.StartReplica(kv.ReplicaConfig{
+		ID: id, Addrs: cfg.Addrs(), Identity: idn, Storage: storage, Incarnation: incarnation,
+		HTTP: f.http, Admin: f.admin, Logger: log, Options: kv.Options{Causal: f.causal}, Registerer: reg,
+	})
+}

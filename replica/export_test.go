@@ -1,0 +1,12 @@
+package replica
+
+import "github.com/rondo-dev/rondo/lattice"
+
+// FireAndForget turns k's anti-entropy into best-effort delta shipping: each
+// local delta goes to every peer once, with no acknowledgement, no interval
+// and no full-state fallback.
+func FireAndForget[L lattice.Lattice[L]](k Kind[L]) Kind[L] {
+	k.Name += "-fire-and-forget"
+	k.Config.broken = fireAndForget
+	return k
+}
