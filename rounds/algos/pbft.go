@@ -1,0 +1,398 @@
+package algos
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/rounds"
+)
+
+// PBFTMaxN bounds the system size of the PBFT model (a justification holds
+// one entry per process).
+const PBFTMaxN = 7
+
+// PBFTEntry is one process's signed view-change report: its input and the
+// prepared certificate it holds (PView < 0: none).
+type PBFTEntry struct {
+	Has   bool
+	X     rounds.Value
+	PView int8
+	PVal  rounds.Value
+}
+
+// PBFTState is a PBFT replica's state.
+type PBFTState struct {
+	X rounds.Value // input
+	// The latest prepared certificate held (PView < 0: none).
+	PView int8
+	PVal  rounds.Value
+	// SentPrep records, per view (4 bits each, views 0..7), 1 + the value
+	// of the prepare this replica signed: what lets the model know which
+	// prepared certificates can exist, so that a Byzantine replica can
+	// relay a genuine certificate but never forge one.
+	SentPrep uint32
+	// Within the current view:
+	HasPP    bool // accepted the primary's pre-prepare for PP
+	PP       rounds.Value
+	Prepared bool
+	// Primary only: the proposal and its justification.
+	HasProposal bool
+	Proposal    rounds.Value
+	Just        [PBFTMaxN]PBFTEntry
+}
+
+// PBFTMsg is a PBFT message; Kind says which: 0 view-change report (Entry
+// fields X, PView, PVal), 1 pre-prepare (W with justification Just),
+// 2 prepare (W), 3 commit (W).
+type PBFTMsg struct {
+	Kind  uint8
+	W     rounds.Value
+	X     rounds.Value
+	PView int8
+	PVal  rounds.Value
+	Just  [PBFTMaxN]PBFTEntry
+}
+
+// PBFT is single-shot Byzantine consensus in the style of PBFT (Castro and
+// Liskov, "Practical Byzantine Fault Tolerance", OSDI 1999), cast in rounds
+// as in the Heard-Of treatment of Byzantine algorithms (Biely, Widder,
+// Charron-Bost, Gaillard, Hutle, Schiper, "Tolerating corrupted
+// communication", PODC 2007). Views of four rounds, primary v mod n:
+//
+//	round 0 view change: every replica sends the primary its input and its
+//	        prepared certificate; with 2f+1 reports the primary proposes the
+//	        value of the highest certificate (or a value reported by f+1);
+//	round 1 pre-prepare: the primary sends the proposal with the 2f+1
+//	        reports as justification; replicas accept a justified proposal;
+//	round 2 prepare: replicas broadcast the accepted value; 2f+1 matching
+//	        prepares make a prepared certificate;
+//	round 3 commit: prepared replicas broadcast a commit; 2f+1 matching
+//	        commits decide.
+//
+// Messages are authenticated: a Byzantine replica may equivocate (send
+// different messages to different peers) but cannot forge another's
+// signature, so it can only claim certificates that exist. Threshold:
+// n = 3f+1 (n > 3f). It decides in a view with a correct primary in which
+// correct replicas hear each other.
+func PBFT() *rounds.Algorithm[PBFTState, PBFTMsg] {
+	return pbft("pbft", func(f int) int { return 2*f + 1 })
+}
+
+// BrokenPBFTQuorum2f is PBFT with quorums of 2f instead of 2f+1: two
+// quorums no longer share a correct replica, and agreement fails.
+func BrokenPBFTQuorum2f() *rounds.Algorithm[PBFTState, PBFTMsg] {
+	return pbft("pbft-2f", func(f int) int { return 2 * f })
+}
+
+func pbftF(n int) int { return (n - 1) / 3 }
+
+func pbft(name string, quorumOf func(f int) int) *rounds.Algorithm[PBFTState, PBFTMsg] {
+	primary := func(round, n int) core.NodeID { return core.NodeID((round / 4) % n) }
+	quorum := func(n int) int { return quorumOf(pbftF(n)) }
+	return &rounds.Algorithm[PBFTState, PBFTMsg]{
+		Name:    name,
+		Summary: "PBFT-style Byzantine consensus: view change, pre-prepare, prepare, commit (n = 3f+1)",
+		Paper:   "Castro & Liskov, Practical Byzantine Fault Tolerance, OSDI 1999",
+		Init: func(_ core.NodeID, _ int, in rounds.Value) PBFTState {
+			return PBFTState{X: in, PView: -1}
+		},
+		Rounds: []rounds.Round[PBFTState, PBFTMsg]{
+			{
+				Name: "view-change",
+				Send: func(s *PBFTState, r *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+					out.To(primary(r.Round, r.N), PBFTMsg{Kind: 0, X: s.X, PView: s.PView, PVal: s.PVal})
+				},
+				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
+					if r.ID != primary(r.Round, r.N) {
+						return
+					}
+					var j [PBFTMaxN]PBFTEntry
+					k := 0
+					for p, m := range mb.All() {
+						if m.Kind == 0 && int(p) < PBFTMaxN {
+							j[p] = PBFTEntry{Has: true, X: m.X, PView: m.PView, PVal: m.PVal}
+							k++
+						}
+					}
+					if k < quorum(r.N) {
+						return
+					}
+					if w, ok := pbftChoose(j, pbftF(r.N), true); ok {
+						s.HasProposal, s.Proposal, s.Just = true, w, j
+					}
+				},
+			},
+			{
+				Name: "pre-prepare",
+				Send: func(s *PBFTState, r *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+					if s.HasProposal {
+						out.Broadcast(PBFTMsg{Kind: 1, W: s.Proposal, Just: s.Just})
+					}
+				},
+				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
+					m, ok := mb.Get(primary(r.Round, r.N))
+					if !ok || m.Kind != 1 || !pbftJustified(m.Just, m.W, r.N, quorum(r.N)) {
+						return
+					}
+					s.HasPP, s.PP = true, m.W
+					if v := r.Phase(4); v < 8 {
+						s.SentPrep |= uint32(m.W+1) << (4 * v)
+					}
+				},
+			},
+			{
+				Name: "prepare",
+				Send: func(s *PBFTState, _ *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+					if s.HasPP {
+						out.Broadcast(PBFTMsg{Kind: 2, W: s.PP})
+					}
+				},
+				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
+					if s.HasPP && mb.Count(func(m PBFTMsg) bool { return m.Kind == 2 && m.W == s.PP }) >= quorum(r.N) {
+						s.Prepared, s.PView, s.PVal = true, int8(r.Phase(4)), s.PP
+					}
+				},
+			},
+			{
+				Name: "commit",
+				Send: func(s *PBFTState, _ *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+					if s.Prepared {
+						out.Broadcast(PBFTMsg{Kind: 3, W: s.PVal})
+					}
+				},
+				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
+					for _, m := range mb.All() {
+						if m.Kind == 3 && mb.Count(func(o PBFTMsg) bool { return o.Kind == 3 && o.W == m.W }) >= quorum(r.N) {
+							r.Decide(m.W)
+							break
+						}
+					}
+					s.HasPP, s.PP, s.Prepared = false, 0, false
+					s.HasProposal, s.Proposal, s.Just = false, 0, [PBFTMaxN]PBFTEntry{}
+				},
+			},
+		},
+		Spec: rounds.Spec[PBFTState, PBFTMsg]{
+			Model:      rounds.Byzantine,
+			Threshold:  "n = 3f+1: at most f Byzantine replicas (n > 3f), authenticated messages",
+			MaxFaults:  pbftF,
+			Properties: []rounds.Property[PBFTState]{rounds.Agreement[PBFTState](), rounds.UnanimityValidity[PBFTState](), rounds.Irrevocability[PBFTState]()},
+			Liveness: rounds.Liveness[PBFTState]{
+				Name: "a view whose primary is correct and in which correct replicas hear each other",
+				Start: func(n, round int, faulty rounds.Set) bool {
+					return round%4 == 0 && !faulty.Has(primary(round, n))
+				},
+				Window: func(n, f int) []rounds.HOFilter {
+					primaryHearsAll := rounds.HOFilter{Name: "primary hears all correct replicas",
+						Each: func(n, round int, p core.NodeID, ho rounds.Set) bool {
+							return p != primary(round, n) || ho == rounds.All(n)
+						}}
+					allHearPrimary := rounds.HOFilter{Name: "all hear the primary",
+						Each: func(n, round int, _ core.NodeID, ho rounds.Set) bool { return ho.Has(primary(round, n)) }}
+					allHearAll := rounds.HOFilter{Name: "correct replicas hear each other",
+						Each: func(n, _ int, _ core.NodeID, ho rounds.Set) bool { return ho == rounds.All(n) }}
+					return []rounds.HOFilter{primaryHearsAll, allHearPrimary, allHearAll, allHearAll}
+				},
+			},
+			Forge: pbftForge(primary, quorum),
+		},
+	}
+}
+
+// pbftChoose returns the value a justification j supports: the value of
+// its highest prepared certificate; failing one, a value reported by f+1
+// (so that, when all correct replicas share an input, it is theirs); failing
+// that, when any is allowed (anyOK), the smallest reported input.
+func pbftChoose(j [PBFTMaxN]PBFTEntry, f int, anyOK bool) (rounds.Value, bool) {
+	best := int8(-1)
+	var w rounds.Value
+	for _, e := range j {
+		if e.Has && e.PView > best {
+			best, w = e.PView, e.PVal
+		}
+	}
+	if best >= 0 {
+		return w, true
+	}
+	found := false
+	for _, e := range j {
+		if !e.Has {
+			continue
+		}
+		c := 0
+		for _, o := range j {
+			if o.Has && o.X == e.X {
+				c++
+			}
+		}
+		if c >= f+1 && (!found || e.X < w) {
+			w, found = e.X, true
+		}
+	}
+	if found || !anyOK {
+		return w, found
+	}
+	for _, e := range j {
+		if e.Has && (!found || e.X < w) {
+			w, found = e.X, true
+		}
+	}
+	return w, found
+}
+
+// pbftJustified reports whether proposal w is justified by j: a quorum of
+// reports, and w is the value they force (any value if they force none).
+func pbftJustified(j [PBFTMaxN]PBFTEntry, w rounds.Value, n, quorum int) bool {
+	k := 0
+	for _, e := range j {
+		if e.Has {
+			k++
+		}
+	}
+	if k < quorum {
+		return false
+	}
+	forced, ok := pbftChoose(j, pbftF(n), false)
+	return !ok || forced == w
+}
+
+// pbftForge lists what a Byzantine replica can send in a round. It signs
+// anything of its own, but its view-change reports may only claim
+// certificates that exist (at least f+1 correct replicas signed the
+// prepare, which with the f Byzantine signatures makes 2f+1), and as
+// primary its justification may only contain genuine reports of correct
+// replicas (read from their states, which determine what they sent).
+func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) func(r *rounds.Ctx, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
+	return func(r *rounds.Ctx, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
+		n, f, view := r.N, pbftF(r.N), r.Phase(4)
+		claims := func() []PBFTEntry { // every report this replica may sign
+			var out []PBFTEntry
+			for _, x := range values {
+				out = append(out, PBFTEntry{Has: true, X: x, PView: -1})
+				for v := 0; v < view && v < 8; v++ {
+					for _, w := range values {
+						signed := 0
+						for p := range g.N {
+							if g.IsHonest(p) && (g.States[p].SentPrep>>(4*v))&0xf == uint32(w+1) {
+								signed++
+							}
+						}
+						if signed >= f+1 {
+							out = append(out, PBFTEntry{Has: true, X: x, PView: int8(v), PVal: w})
+						}
+					}
+				}
+			}
+			return out
+		}
+		var msgs []PBFTMsg
+		switch r.Round % 4 {
+		case 0:
+			for _, e := range claims() {
+				msgs = append(msgs, PBFTMsg{Kind: 0, X: e.X, PView: e.PView, PVal: e.PVal})
+			}
+		case 1:
+			if r.ID != primary(r.Round, n) || n > PBFTMaxN {
+				return nil
+			}
+			// Justifications: any subset of the correct replicas' genuine
+			// reports, plus any claim (or none) for each Byzantine one.
+			var honest, byz []int
+			for p := range n {
+				if g.IsHonest(p) {
+					honest = append(honest, p)
+				} else {
+					byz = append(byz, p)
+				}
+			}
+			cl := claims()
+			seen := map[rounds.Value]bool{}
+			var j [PBFTMaxN]PBFTEntry
+			var rec func(i int)
+			rec = func(i int) {
+				if i == len(byz) {
+					for sub := 0; sub < 1<<len(honest); sub++ {
+						jj := j
+						for k, p := range honest {
+							if sub>>k&1 == 1 {
+								s := g.States[p]
+								jj[p] = PBFTEntry{Has: true, X: s.X, PView: s.PView, PVal: s.PVal}
+							}
+						}
+						for _, w := range values {
+							if !seen[w] && pbftJustified(jj, w, n, quorum(n)) {
+								seen[w] = true
+								msgs = append(msgs, PBFTMsg{Kind: 1, W: w, Just: jj})
+							}
+						}
+					}
+					return
+				}
+				j[byz[i]] = PBFTEntry{}
+				rec(i + 1)
+				for _, c := range cl {
+					j[byz[i]] = c
+					rec(i + 1)
+				}
+				j[byz[i]] = PBFTEntry{}
+			}
+			rec(0)
+		case 2, 3:
+			for _, w := range values {
+				msgs = append(msgs, PBFTMsg{Kind: uint8(r.Round % 4), W: w})
+			}
+		}
+		return msgs
+	}
+}
+
+func (e PBFTEntry) String() string {
+	if !e.Has {
+		return "-"
+	}
+	if e.PView < 0 {
+		return fmt.Sprintf("x=%d", e.X)
+	}
+	return fmt.Sprintf("x=%d,prepared(%d@v%d)", e.X, e.PVal, e.PView)
+}
+
+func justString(j [PBFTMaxN]PBFTEntry) string {
+	var parts []string
+	for p, e := range j {
+		if e.Has {
+			parts = append(parts, fmt.Sprintf("%d:%v", p, e))
+		}
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// String prints a message compactly, for counterexamples.
+func (m PBFTMsg) String() string {
+	switch m.Kind {
+	case 0:
+		return PBFTEntry{Has: true, X: m.X, PView: m.PView, PVal: m.PVal}.String()
+	case 1:
+		return fmt.Sprintf("pre-prepare(%d,%s)", m.W, justString(m.Just))
+	case 2:
+		return fmt.Sprintf("prepare(%d)", m.W)
+	case 3:
+		return fmt.Sprintf("commit(%d)", m.W)
+	}
+	return fmt.Sprintf("kind%d", m.Kind)
+}
+
+// String prints a state compactly, for counterexamples.
+func (s PBFTState) String() string {
+	b := fmt.Sprintf("x=%d", s.X)
+	if s.PView >= 0 {
+		b += fmt.Sprintf(" prepared(%d@v%d)", s.PVal, s.PView)
+	}
+	if s.HasPP {
+		b += fmt.Sprintf(" pp=%d", s.PP)
+	}
+	if s.HasProposal {
+		b += fmt.Sprintf(" proposal=%d%s", s.Proposal, justString(s.Just))
+	}
+	return b
+}

@@ -1,0 +1,252 @@
+// Package rounds is Rondo's round-based programming model: PSync (Drăgoi,
+// Henzinger, Zufferey, POPL 2016) over the Heard-Of model (Charron-Bost and
+// Schiper, Distributed Computing 22(1), 2009).
+//
+// Processes run in lockstep rounds. In every round each process first sends
+// (to chosen peers, or to all), then updates its state from the mailbox it
+// received. Which messages a process hears in a round — its heard-of (HO)
+// set — is the environment's choice: asynchrony, loss and crashes are all just
+// missing messages. An algorithm is therefore a small deterministic value that
+// can be run two ways without change:
+//
+//   - by the rounds runtime (a core.Process, see runtime*.go), which turns a
+//     real or simulated network into rounds by ending each round on a
+//     timeout or once the expected messages have arrived (partial synchrony);
+//   - by the Heard-Of checker (package check), which enumerates every HO
+//     assignment the fault model allows, round by round, and checks the
+//     algorithm's Spec at every global state it reaches.
+//
+// An Algorithm is a plain struct of functions, so a user package writes one
+// exactly as package rounds/algos does:
+//
+//	alg := &rounds.Algorithm[state, msg]{
+//		Name: "minflood",
+//		Init: func(id core.NodeID, n int, in rounds.Value) state { return state{X: in} },
+//		Rounds: []rounds.Round[state, msg]{{
+//			Send:   func(s *state, r *rounds.Ctx, out *rounds.Outbox[msg]) { out.Broadcast(msg{s.X}) },
+//			Update: func(s *state, mb rounds.Mailbox[msg], r *rounds.Ctx) { ... r.Decide(s.X) },
+//		}},
+//		Spec: rounds.Spec[state, msg]{...},
+//	}
+//
+// Round r (counted from 0) runs Rounds[r mod len(Rounds)]: a phase of
+// len(Rounds) rounds repeats until every process has decided or exited.
+package rounds
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rondo-dev/rondo/core"
+)
+
+// Value is the type of inputs and decisions. Consensus-like algorithms take
+// one Value per process as input and decide one Value; the checker draws the
+// inputs from the domain 0..V-1. Algorithms over richer data (sets, reals)
+// encode them in a Value (a bit set, a fixed-point number).
+type Value = int64
+
+// MaxN is the largest number of processes a round-based instance may have:
+// process sets are 64-bit masks (Set).
+const MaxN = 64
+
+// Algorithm is a round-based algorithm: a deterministic value, the same for
+// the runtime and for the checker.
+//
+// S is a process's local state and M the type of its messages.
+//
+// S must be comparable, and == on S must mean "the same state": no pointers,
+// maps or slices whose contents matter (use fixed-size arrays, Set, and
+// scalar fields). This is what lets the checker intern every distinct local
+// state once and represent a global state as n small integers, which is
+// where most of its speed comes from; a canonical encoder (AppendState) would
+// cost an allocation and a hash of the whole encoding per state instead.
+//
+// M must be a comparable concrete (non-interface) type, encodable by
+// core.Registry: exported fields for the JSON fallback, or
+// encoding.BinaryAppender + BinaryUnmarshaler for the compact path. Messages
+// cross the network on the runtime, and the checker interns them too. A
+// multi-round algorithm usually uses one struct with the fields of all its
+// rounds (the round number disambiguates).
+type Algorithm[S comparable, M comparable] struct {
+	// Name is what the CLI calls it: "otr", "lastvoting", …
+	Name string
+	// Summary is one line saying what it does.
+	Summary string
+	// Paper cites where the algorithm comes from.
+	Paper string
+	// Init builds process id's initial state in a system of n processes
+	// (ids 0..n-1) from its input.
+	Init func(id core.NodeID, n int, input Value) S
+	// Rounds is one phase: round r runs Rounds[r mod len(Rounds)].
+	Rounds []Round[S, M]
+	// Spec states the fault assumptions, safety properties and
+	// communication predicate the algorithm is checked against.
+	Spec Spec[S, M]
+}
+
+// Round is one round of a phase. Send is required; exactly one of Update (a
+// lockstep round: the whole mailbox at once) and Event (a round that reacts
+// to one message at a time) is set.
+type Round[S, M any] struct {
+	// Name labels the round in traces and counterexamples ("vote",
+	// "commit", …); empty is fine.
+	Name string
+
+	// Send fills out with the messages this process sends in this round:
+	// out.Broadcast(m) to every process (itself included), out.To(p, m) to
+	// one. Sending nothing is allowed. Send must not change s (the checker
+	// calls it on a copy; the runtime may call it again on a resend).
+	Send func(s *S, r *Ctx, out *Outbox[M])
+
+	// Update computes the next state from the messages heard this round.
+	// It must be deterministic, depend only on s, mb and r, and not keep mb
+	// (its storage is reused). Decisions are made with r.Decide, an instance
+	// ends with r.Exit.
+	Update func(s *S, mb Mailbox[M], r *Ctx)
+
+	// Event, instead of Update, handles the round one message at a time
+	// (PSync's later EventRound).
+	Event *EventRound[S, M]
+
+	// Expect is how many messages the round waits for before it may end
+	// early (nil: all n). The runtime ends a lockstep round at the first of
+	// Expect messages received or the timeout given by Progress. The checker
+	// ignores it: every HO set is explored anyway.
+	Expect func(s *S, r *Ctx) int
+
+	// Progress is how a lockstep round waits (zero value: Timeout(0), the
+	// runtime's default, adaptive timeout, with catch-up allowed).
+	Progress Progress
+}
+
+// EventRound is a round that handles messages as they arrive. The runtime
+// calls Start after Send, Receive for each message of this round as it
+// arrives, and Finish once the last returned Progress says the round is over
+// (GoAhead) or its timeout expired (timedOut). The checker, which treats
+// rounds as lockstep, delivers the messages of the chosen HO set in
+// increasing sender order, stops delivering after a GoAhead, and then calls
+// Finish(timedOut = no GoAhead was returned).
+type EventRound[S, M any] struct {
+	// Start returns the round's initial progress (nil: Timeout(0)).
+	Start func(s *S, r *Ctx) Progress
+	// Receive handles one message and says how the round goes on.
+	Receive func(s *S, from core.NodeID, m M, r *Ctx) Progress
+	// Finish ends the round.
+	Finish func(s *S, timedOut bool, r *Ctx)
+}
+
+// Status is the part of a process's state the model itself owns: whether and
+// what it decided, and whether it exited. Algorithms change it only through
+// Ctx.Decide and Ctx.Exit.
+type Status struct {
+	Decided  bool
+	Decision Value
+	// Exited: the process left the instance; it sends and updates no more.
+	Exited bool
+	// Revoked: the process called Decide a second time with a different
+	// value. Irrevocability (a Property) fails on it.
+	Revoked bool
+}
+
+// Ctx is what an algorithm sees of the world in a round: its id, the number
+// of processes, the round number, and the built-ins Decide and Exit. The
+// runtime keeps one Ctx per instance across rounds (Status carries over) and
+// sets Round before each round; the checker rebuilds it for every step.
+type Ctx struct {
+	// ID is this process's id, in 0..N-1.
+	ID core.NodeID
+	// N is the number of processes.
+	N int
+	// Round is the current round, counted from 0.
+	Round int
+	// Status is this process's decision and exit status.
+	Status Status
+	// Flip, when set, is the source of random coins (Coin). The runtime
+	// sets it from core.Context.Rand; the checker sets it to explore every
+	// outcome of every coin an update flips.
+	Flip func() bool
+}
+
+// Phase returns the current phase number for a phase of k rounds.
+func (c *Ctx) Phase(k int) int { return c.Round / k }
+
+// Decide decides v. Deciding again with the same value is a no-op; with a
+// different value it marks the status Revoked, which Irrevocability reports.
+func (c *Ctx) Decide(v Value) {
+	if c.Status.Decided {
+		if c.Status.Decision != v {
+			c.Status.Revoked = true
+		}
+		return
+	}
+	c.Status.Decided, c.Status.Decision = true, v
+}
+
+// Decided returns the decision, if any.
+func (c *Ctx) Decided() (Value, bool) { return c.Status.Decision, c.Status.Decided }
+
+// Exit ends this process's part in the instance after this round: it sends
+// nothing and updates no more.
+func (c *Ctx) Exit() { c.Status.Exited = true }
+
+// Coin returns a random bit (false when no coin source is set).
+func (c *Ctx) Coin() bool {
+	if c.Flip == nil {
+		return false
+	}
+	return c.Flip()
+}
+
+// Phase returns the round that round r runs.
+func (a *Algorithm[S, M]) Phase(r int) *Round[S, M] {
+	return &a.Rounds[r%len(a.Rounds)]
+}
+
+// RegisterMessages registers M with a codec registry under the name
+// "rounds/<Name>", so that the runtime can send it over the network.
+func (a *Algorithm[S, M]) RegisterMessages(r *core.Registry) {
+	core.Register[M](r, "rounds/"+a.Name)
+}
+
+// Info describes the algorithm for listings (rondo list).
+func (a *Algorithm[S, M]) Info() Info {
+	return Info{Name: a.Name, Summary: a.Summary, Paper: a.Paper,
+		Model: a.Spec.Model, Threshold: a.Spec.Threshold, Rounds: len(a.Rounds)}
+}
+
+// Info is an algorithm's description, independent of its type parameters, so
+// that algorithms of different types can be listed together.
+type Info struct {
+	Name, Summary, Paper string
+	Model                Model
+	Threshold            string
+	// Rounds is the phase length.
+	Rounds int
+}
+
+// Validate reports a malformed algorithm: missing functions, an empty
+// phase, or a round with both or neither of Update and Event.
+func (a *Algorithm[S, M]) Validate() error {
+	if a.Name == "" {
+		return errors.New("rounds: algorithm has no Name")
+	}
+	if a.Init == nil {
+		return fmt.Errorf("rounds: %s: Init is nil", a.Name)
+	}
+	if len(a.Rounds) == 0 {
+		return fmt.Errorf("rounds: %s: no rounds", a.Name)
+	}
+	for i, r := range a.Rounds {
+		if r.Send == nil {
+			return fmt.Errorf("rounds: %s: round %d has no Send", a.Name, i)
+		}
+		if (r.Update == nil) == (r.Event == nil) {
+			return fmt.Errorf("rounds: %s: round %d needs exactly one of Update and Event", a.Name, i)
+		}
+		if r.Event != nil && (r.Event.Receive == nil || r.Event.Finish == nil) {
+			return fmt.Errorf("rounds: %s: round %d: Event needs Receive and Finish", a.Name, i)
+		}
+	}
+	return nil
+}
