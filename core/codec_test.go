@@ -15,7 +15,9 @@ type jsonMsg struct {
 
 type binMsg struct{ X uint16 }
 
-func (m binMsg) AppendBinary(b []byte) ([]byte, error) { return append(b, byte(m.X>>8), byte(m.X)), nil }
+func (m binMsg) AppendBinary(b []byte) ([]byte, error) {
+	return append(b, byte(m.X>>8), byte(m.X)), nil
+}
 func (m *binMsg) UnmarshalBinary(b []byte) error {
 	if len(b) != 2 {
 		return errors.New("want 2 bytes")
