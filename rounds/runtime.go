@@ -1,0 +1,384 @@
+package rounds
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+)
+
+// Runtime is the core.Process that runs a round-based algorithm on a real or
+// simulated network, for many instances at once.
+//
+// Each instance (a 64-bit id, never reused) is a separate run of the
+// algorithm. It starts when a Propose request gives this node its input,
+// or lazily when the first round message naming it arrives (the messages
+// wait, bounded, for the input; Config.Input can supply one at once). A round
+// sends, then collects messages until its progress condition holds (the
+// expected count arrived, GoAhead, Sync(k)) or its timeout expires, then
+// updates. Messages of past rounds are dropped, those of future rounds
+// buffered; a message from a later round makes the instance catch up (see
+// docs/rounds-runtime.md) unless the round is strict. A decided instance ends
+// and its decision goes to a log that answers late peers.
+//
+// Nothing here owns a goroutine: every instance advances inside Handle, and
+// all instances share one core timer (a heap of deadlines).
+type Runtime struct {
+	cfg Config
+	eng engine
+
+	ctx   core.Context // valid during Init/Handle only
+	id    core.NodeID
+	n     int
+	f     int
+	model Model
+
+	insts map[uint64]*slot
+	dl    deadlines
+	log   decisionLog
+	to    Timeouts
+
+	// Crash recovery: instance ids up to reserved were possibly started by
+	// this node; after a restart those below amnesiaBelow are joined
+	// passively (asking for the decision), never by sending round messages
+	// from a state that was lost.
+	reserved     uint64
+	amnesic      bool
+	amnesiaBelow uint64
+
+	stats Stats
+}
+
+// Config tunes a Runtime. The zero value is usable: every field has a
+// default.
+type Config struct {
+	// Timeout is the initial round timeout (default 10ms); it adapts within
+	// [MinTimeout, MaxTimeout] (defaults 1ms and 500ms).
+	Timeout, MinTimeout, MaxTimeout time.Duration
+	// MaxAhead is how many rounds ahead of the current one messages are
+	// buffered (default 16); later ones are dropped, though they still
+	// count for catch-up.
+	MaxAhead int
+	// MaxInstances bounds the instances alive at once (default 65536);
+	// messages naming a new instance beyond it are dropped.
+	MaxInstances int
+	// LogSize is how many recent decisions are kept to answer late peers
+	// (default 16384).
+	LogSize int
+	// Linger is how many rounds a decided instance keeps taking part before
+	// it ends (default 0: end at once; late peers learn the decision from
+	// the log). Byzantine algorithms ignore it: a decided process announces
+	// its decision and takes part until 2f+1 processes announced the same,
+	// since a late peer needs f+1 matching answers.
+	Linger int
+	// MaxRounds ends an instance that has not decided after this many rounds
+	// (default 100000).
+	MaxRounds int
+	// PendingTTL drops the buffered messages of an instance whose input
+	// never came (default 5s).
+	PendingTTL time.Duration
+	// Reserve is how many instance ids are reserved in Storage at a time
+	// (default 256): after a crash, instances up to the reservation are
+	// joined passively.
+	Reserve uint64
+	// Input, if set, gives the input of an instance this node has no
+	// Propose for, so that the first message naming it starts it at once.
+	Input func(instance uint64) (Value, bool)
+	// TimerKey is the core timer this runtime uses (default "rounds").
+	TimerKey string
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defi := func(d *int, v int) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.Timeout, 10*time.Millisecond)
+	def(&c.MinTimeout, time.Millisecond)
+	def(&c.MaxTimeout, 500*time.Millisecond)
+	def(&c.PendingTTL, 5*time.Second)
+	defi(&c.MaxAhead, 16)
+	defi(&c.MaxInstances, 1<<16)
+	defi(&c.LogSize, 1<<14)
+	defi(&c.MaxRounds, 100000)
+	if c.Reserve == 0 {
+		c.Reserve = 256
+	}
+	if c.TimerKey == "" {
+		c.TimerKey = "rounds"
+	}
+	return c
+}
+
+// Stats counts what a runtime did, for benchmarks and metrics.
+type Stats struct {
+	Started   int // instances started with an input
+	Decided   int // instances decided by the algorithm
+	Learned   int // instances whose decision came from peers
+	GaveUp    int // instances ended undecided (MaxRounds, Exit, lost input)
+	Rounds    int // rounds ended
+	Timeouts  int // rounds ended by their timeout
+	CatchUps  int // jumps to a later round
+	Skipped   int // rounds skipped by catch-up
+	Buffered  int // messages kept for a later round
+	Past      int // messages dropped for a past round
+	Refused   int // messages dropped: too far ahead, too many instances, forgotten instance
+	Answered  int // Decided replies sent from the log
+	Live      int // instances alive now
+	TimeoutNs int64
+}
+
+// NewRuntime returns a runtime for alg. It panics on a malformed algorithm
+// (Validate), a programming error found at start-up.
+func NewRuntime[S, M comparable](alg *Algorithm[S, M], cfg Config) *Runtime {
+	if err := alg.Validate(); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	rt := &Runtime{cfg: cfg, model: alg.Spec.Model}
+	rt.eng = &typed[S, M]{alg: alg, rt: rt}
+	return rt
+}
+
+// Stats returns the runtime's counters.
+func (rt *Runtime) Stats() Stats {
+	s := rt.stats
+	s.Live = len(rt.insts)
+	s.TimeoutNs = int64(rt.to.Cur)
+	return s
+}
+
+// Timeout is the current adaptive round timeout.
+func (rt *Runtime) Timeout() time.Duration { return rt.to.Cur }
+
+// Init starts an incarnation. A reservation left in Storage by an earlier
+// incarnation means this node restarted: instances up to it are joined
+// passively.
+func (rt *Runtime) Init(ctx core.Context) {
+	rt.ctx = ctx
+	rt.id = ctx.ID()
+	rt.n = len(ctx.Nodes())
+	rt.f = rt.eng.maxFaults(rt.n)
+	rt.insts = make(map[uint64]*slot)
+	rt.dl.armed = -1
+	rt.log = newDecisionLog(rt.cfg.LogSize)
+	rt.to = NewTimeouts(rt.cfg.Timeout, rt.cfg.MinTimeout, rt.cfg.MaxTimeout)
+	if b, ok := ctx.Storage().Get(rt.reserveKey()); ok && len(b) == 8 {
+		rt.reserved = binary.BigEndian.Uint64(b)
+		rt.amnesic, rt.amnesiaBelow = true, rt.reserved
+	}
+}
+
+func (rt *Runtime) reserveKey() string { return "rounds/" + rt.eng.name() + "/reserved" }
+
+// Handle reacts to a Propose request, a round message, a Decided or Ask from
+// a peer, or the runtime's timer.
+func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
+	rt.ctx = ctx
+	switch ev := ev.(type) {
+	case core.Request:
+		if p, ok := ev.Body.(Propose); ok {
+			rt.propose(p.Instance, p.Value)
+		}
+	case core.Message:
+		if int(ev.From) >= rt.n {
+			return
+		}
+		switch b := ev.Body.(type) {
+		case Decided:
+			if s := rt.insts[b.Instance]; s != nil {
+				s.learn(rt, ev.From, b.Value)
+			}
+		case Ahead:
+			if s := rt.insts[b.Instance]; s != nil {
+				s.ahead(rt, ev.From, b.Round)
+			}
+		case Ask:
+			if e, ok := rt.log.get(b.Instance); ok && e.decided {
+				rt.stats.Answered++
+				ctx.Send(ev.From, Decided{Instance: b.Instance, Value: e.value})
+			} else if s := rt.insts[b.Instance]; s != nil && s.phase == phaseActive {
+				// Decided but still taking part (Byzantine model).
+				if v, ok := s.m.decision(); ok {
+					rt.stats.Answered++
+					ctx.Send(ev.From, Decided{Instance: b.Instance, Value: v})
+				}
+			}
+		default:
+			inst, round, ok := rt.eng.header(ev.Body)
+			if !ok {
+				ctx.Logger().Debug("rounds: unknown message", "type", fmt.Sprintf("%T", ev.Body))
+				return
+			}
+			rt.message(ev.From, inst, round, ev.Body)
+		}
+	case core.Timer:
+		if ev.Key == rt.cfg.TimerKey {
+			rt.fire()
+		}
+	}
+}
+
+func (rt *Runtime) propose(inst uint64, v Value) {
+	if s := rt.insts[inst]; s != nil {
+		if s.phase == phasePending {
+			rt.activate(s, v)
+		}
+		return
+	}
+	if _, done := rt.log.get(inst); done || rt.log.forgotten(inst) {
+		return
+	}
+	s := rt.newSlot(inst)
+	if s == nil || s.phase != phasePending {
+		return // too many instances, or one to be joined passively
+	}
+	rt.activate(s, v)
+}
+
+// message files a round message under its instance, creating the instance
+// (pending its input) if it is new.
+func (rt *Runtime) message(from core.NodeID, inst uint64, round int, body any) {
+	s := rt.insts[inst]
+	if s == nil {
+		if e, ok := rt.log.get(inst); ok {
+			if e.decided && from != rt.id {
+				rt.stats.Answered++
+				rt.ctx.Send(from, Decided{Instance: inst, Value: e.value})
+			}
+			return
+		}
+		if rt.log.forgotten(inst) {
+			rt.stats.Refused++
+			return
+		}
+		if s = rt.newSlot(inst); s == nil {
+			rt.stats.Refused++
+			return
+		}
+		if s.phase == phasePending && rt.cfg.Input != nil {
+			if v, ok := rt.cfg.Input(inst); ok {
+				rt.activate(s, v)
+			}
+		}
+	}
+	s.message(rt, from, round, body)
+}
+
+// newSlot creates instance inst: passive if this node may have taken part in
+// it before a crash, pending its input otherwise.
+func (rt *Runtime) newSlot(inst uint64) *slot {
+	if len(rt.insts) >= rt.cfg.MaxInstances {
+		return nil
+	}
+	s := &slot{inst: inst, phase: phasePending, created: rt.ctx.Now()}
+	s.m = rt.eng.newMachine(rt, s)
+	s.highest = make([]int, rt.n)
+	for i := range s.highest {
+		s.highest[i] = -1
+	}
+	rt.insts[inst] = s
+	if rt.amnesic && inst <= rt.amnesiaBelow {
+		s.phase = phasePassive
+		s.ask(rt)
+		return s
+	}
+	rt.arm(s, rt.ctx.Now()+rt.cfg.PendingTTL)
+	return s
+}
+
+// activate gives a pending instance its input and runs it.
+func (rt *Runtime) activate(s *slot, v Value) {
+	if s.inst >= rt.reserved || rt.reserved == 0 {
+		rt.reserved = s.inst + rt.cfg.Reserve
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], rt.reserved)
+		if err := rt.ctx.Storage().Put(rt.reserveKey(), b[:]); err != nil {
+			rt.ctx.Logger().Error("rounds: cannot persist the instance reservation", "err", err)
+		}
+	}
+	rt.stats.Started++
+	s.phase = phaseActive
+	s.m.start(v)
+	s.m.step()
+}
+
+// end removes an instance and logs its outcome.
+func (rt *Runtime) end(s *slot, e logEntry) {
+	s.phase = phaseDone
+	s.gen++
+	delete(rt.insts, s.inst)
+	rt.log.add(s.inst, e)
+	rt.idle()
+}
+
+// idle disarms the core timer when no instance is left to wake up for, so
+// that a finished node is quiescent.
+func (rt *Runtime) idle() {
+	if len(rt.insts) == 0 && rt.dl.armed >= 0 {
+		rt.ctx.CancelTimer(rt.cfg.TimerKey)
+		rt.dl.armed = -1
+		rt.dl.h = rt.dl.h[:0]
+	}
+}
+
+// output reports a decision to the environment.
+func (rt *Runtime) output(d Decision) { rt.ctx.Output(d) }
+
+// arm sets s's deadline, replacing any earlier one.
+func (rt *Runtime) arm(s *slot, at time.Duration) {
+	s.gen++
+	s.armedGen = s.gen
+	s.deadline = at
+	rt.dl.push(at, s.inst, s.gen)
+	if rt.dl.armed < 0 || at < rt.dl.armed {
+		rt.dl.armed = at
+		rt.ctx.SetTimer(rt.cfg.TimerKey, max(at-rt.ctx.Now(), 0))
+	}
+}
+
+// disarm forgets s's deadline.
+func (rt *Runtime) disarm(s *slot) { s.gen++ }
+
+// fire runs every deadline that is due, then re-arms the core timer for the
+// next one.
+func (rt *Runtime) fire() {
+	now := rt.ctx.Now()
+	rt.dl.armed = -1
+	for {
+		d, ok := rt.dl.next()
+		if !ok || d.at > now {
+			break
+		}
+		rt.dl.pop()
+		s := rt.insts[d.inst]
+		if s == nil || s.gen != d.gen {
+			continue
+		}
+		s.expire(rt)
+	}
+	for {
+		d, ok := rt.dl.next()
+		if !ok {
+			return
+		}
+		if s := rt.insts[d.inst]; s == nil || s.gen != d.gen {
+			rt.dl.pop() // stale: drop it rather than wake up for nothing
+			continue
+		}
+		if rt.dl.armed < 0 || d.at < rt.dl.armed {
+			rt.dl.armed = d.at
+			rt.ctx.SetTimer(rt.cfg.TimerKey, max(d.at-now, 0))
+		}
+		return
+	}
+}
+
+func (rt *Runtime) coin() bool { return rt.ctx.Rand().IntN(2) == 1 }

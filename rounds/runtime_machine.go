@@ -1,0 +1,439 @@
+package rounds
+
+import (
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+)
+
+// typed is the engine of one Algorithm[S, M].
+type typed[S, M comparable] struct {
+	alg *Algorithm[S, M]
+	rt  *Runtime
+	out *Outbox[M] // shared: instances run one at a time
+}
+
+func (e *typed[S, M]) name() string { return e.alg.Name }
+
+func (e *typed[S, M]) maxFaults(n int) int {
+	if e.alg.Spec.MaxFaults == nil {
+		return 0
+	}
+	return e.alg.Spec.MaxFaults(n)
+}
+
+func (e *typed[S, M]) header(body any) (uint64, int, bool) {
+	m, ok := body.(Msg[M])
+	return m.Instance, m.Round, ok
+}
+
+func (e *typed[S, M]) newMachine(rt *Runtime, s *slot) machine {
+	s.maxSeen = -1
+	in := &instance[S, M]{e: e, s: s, rt: rt}
+	for i := range in.timedOut {
+		in.timedOut[i].round = -1
+	}
+	return in
+}
+
+// instance is one run of the algorithm at this node.
+type instance[S, M comparable] struct {
+	e  *typed[S, M]
+	s  *slot
+	rt *Runtime
+
+	state S
+	ctx   Ctx
+	mb    Mailbox[M]
+
+	r          int
+	rd         *Round[S, M]
+	prog       Progress
+	expect     int
+	roundStart time.Duration
+	future     []future[M]
+
+	announced, revokeAnnounced bool
+	decidedRound               int
+
+	// The last rounds that ended on their timeout: a message of one of
+	// them arriving later shows the timeout was too short.
+	timedOut [keepRounds]timedOutRound
+	// expired: the round's timeout passed, but its mailbox does not yet
+	// satisfy the algorithm's safety predicate (Spec.Safety), so it waits on.
+	expired bool
+	heard   Set // senders heard in an event round
+	// lateSeen: a late message was counted during this round already.
+	lateSeen bool
+	// sent keeps the messages of the last rounds, for algorithms with a
+	// safety predicate only: such a round may wait beyond its timeout for
+	// enough messages, so lost ones are resent, and a peer still in one of
+	// these rounds is answered with this node's message of it.
+	sent [keepRounds]sentRound[M]
+}
+
+// keepRounds is how many past rounds' messages are kept for resending.
+const keepRounds = 4
+
+type timedOutRound struct {
+	round int // -1: none, or already counted
+	start time.Duration
+}
+
+type sentRound[M any] struct {
+	round int
+	to    Set
+	msgs  []M
+}
+
+// future is a buffered message for a later round.
+type future[M any] struct {
+	from  core.NodeID
+	round int
+	body  M
+}
+
+func (in *instance[S, M]) round() int    { return in.r }
+func (in *instance[S, M]) decided() bool { return in.announced }
+func (in *instance[S, M]) decision() (Value, bool) {
+	return in.ctx.Status.Decision, in.ctx.Status.Decided
+}
+
+func (in *instance[S, M]) start(input Value) {
+	rt := in.rt
+	in.ctx = Ctx{ID: rt.id, N: rt.n, Flip: rt.coin}
+	in.state = in.e.alg.Init(rt.id, rt.n, input)
+	in.mb = NewMailbox[M](rt.n)
+	if in.e.out == nil {
+		in.e.out = NewOutbox[M](rt.n)
+	}
+	in.startRound(0)
+}
+
+func (in *instance[S, M]) buffer(from core.NodeID, round int, body any) {
+	m := body.(Msg[M])
+	in.keep(from, round, m.Body)
+}
+
+// keep buffers a message for a later round, one per sender and round.
+func (in *instance[S, M]) keep(from core.NodeID, round int, body M) {
+	for i := range in.future {
+		if f := &in.future[i]; f.from == from && f.round == round {
+			f.body = body
+			return
+		}
+	}
+	in.rt.stats.Buffered++
+	in.future = append(in.future, future[M]{from: from, round: round, body: body})
+}
+
+func (in *instance[S, M]) message(from core.NodeID, round int, body any) {
+	rt := in.rt
+	m := body.(Msg[M])
+	switch {
+	case round < in.r:
+		rt.stats.Past++
+		in.late(round)
+		in.resend(round, from)
+		if from != rt.id && in.e.alg.Spec.Safety.Any() {
+			rt.ctx.Send(from, Ahead{Instance: in.s.inst, Round: in.r})
+		}
+		return
+	case round > in.r:
+		if round-in.r > rt.cfg.MaxAhead {
+			rt.stats.Refused++
+		} else {
+			in.keep(from, round, m.Body)
+		}
+	default:
+		in.accept(from, m.Body)
+	}
+	in.step()
+}
+
+// late records a message of past round r: evidence, at most once per
+// round, that the timeout is too short. Only a message of the round just
+// before that timed out measures the network (the delay since that round
+// started); an older one comes from a peer that drifted behind, which
+// longer rounds also cure, one step at a time.
+func (in *instance[S, M]) late(r int) {
+	if in.lateSeen {
+		return
+	}
+	in.lateSeen = true
+	elapsed := time.Duration(0)
+	if t := &in.timedOut[r%keepRounds]; t.round == r {
+		if r == in.r-1 {
+			elapsed = in.rt.ctx.Now() - t.start
+		}
+		t.round = -1 // it was late, not lost
+	}
+	in.rt.to.Late(elapsed, in.rt.ctx.Now())
+}
+
+// startRound sends round r's messages and takes in those already here.
+func (in *instance[S, M]) startRound(r int) {
+	rt := in.rt
+	in.r = r
+	in.ctx.Round = r
+	in.rd = in.e.alg.Phase(r)
+	in.roundStart = rt.ctx.Now()
+	in.mb.Reset()
+	in.expired, in.heard, in.lateSeen = false, 0, false
+
+	out := in.e.out
+	out.Reset(rt.n)
+	in.rd.Send(&in.state, &in.ctx, out)
+	self, toSelf := out.Get(rt.id)
+	for p, m := range out.All() {
+		if p != rt.id {
+			rt.ctx.Send(p, Msg[M]{Instance: in.s.inst, Round: r, Body: m})
+		}
+	}
+	if !in.e.alg.Spec.Safety.Any() {
+		k := &in.sent[r%keepRounds]
+		k.round, k.to = r, out.Receivers()
+		if k.msgs == nil {
+			k.msgs = make([]M, rt.n)
+		}
+		for p, m := range out.All() {
+			k.msgs[p] = m
+		}
+	}
+
+	in.expect = rt.n
+	if ev := in.rd.Event; ev != nil {
+		in.prog = Timeout(0)
+		if ev.Start != nil {
+			in.prog = ev.Start(&in.state, &in.ctx)
+		}
+	} else {
+		in.prog = in.rd.Progress
+		if in.rd.Expect != nil {
+			in.expect = in.rd.Expect(&in.state, &in.ctx)
+		}
+	}
+	// A process hears itself at once: the message never leaves the node.
+	if toSelf {
+		in.accept(rt.id, self)
+	}
+	kept := in.future[:0]
+	for _, f := range in.future {
+		switch {
+		case f.round == r:
+			in.accept(f.from, f.body)
+		case f.round > r:
+			kept = append(kept, f)
+		}
+	}
+	clear(in.future[len(kept):])
+	in.future = kept
+}
+
+// accept takes in one message of the current round.
+func (in *instance[S, M]) accept(from core.NodeID, m M) {
+	ev := in.rd.Event
+	if ev == nil {
+		in.mb.Put(from, m)
+		return
+	}
+	if in.prog.Kind() == ProgressGoAhead {
+		return // the round is over; Finish comes next
+	}
+	in.heard = in.heard.Add(from)
+	if p := ev.Receive(&in.state, from, m, &in.ctx); p.Kind() != ProgressUnchanged {
+		in.prog = p
+	}
+}
+
+// over reports whether the current round may end now, without a timeout.
+func (in *instance[S, M]) over() bool {
+	switch in.prog.Kind() {
+	case ProgressGoAhead:
+		return true
+	case ProgressSync:
+		return in.s.reached(in.rt, in.r) >= in.prog.K()
+	case ProgressTimeout, ProgressWait:
+		if in.expired && in.safe() {
+			return true
+		}
+		return in.rd.Event == nil && in.mb.Len() >= in.expect
+	}
+	return false
+}
+
+// resend sends p this node's message of round r again, if it is kept.
+func (in *instance[S, M]) resend(r int, p core.NodeID) {
+	k := &in.sent[r%keepRounds]
+	if k.msgs == nil || k.round != r || !k.to.Has(p) || p == in.rt.id {
+		return
+	}
+	in.rt.ctx.Send(p, Msg[M]{Instance: in.s.inst, Round: r, Body: k.msgs[p]})
+}
+
+// heardFrom is the current round's HO set so far.
+func (in *instance[S, M]) heardFrom() Set {
+	if in.rd.Event != nil {
+		return in.heard
+	}
+	return in.mb.Senders()
+}
+
+// safe reports whether the round may end with the messages heard so far
+// under the algorithm's safety predicate (Spec.Safety). Each is checked on
+// this process's HO set. Pair (e.g. "no split rounds") cannot be checked
+// locally; the runtime assumes, as for every predicate in rounds/algos, that
+// HO sets of more than n/2 satisfy it, and waits for a majority.
+func (in *instance[S, M]) safe() bool {
+	f := &in.e.alg.Spec.Safety
+	if f.Any() {
+		return true
+	}
+	ho := in.heardFrom()
+	if !f.Allows(in.rt.n, in.r, in.rt.id, ho) {
+		return false
+	}
+	return f.Pair == nil && !f.Uniform || 2*ho.Len() > in.rt.n
+}
+
+// step advances rounds as far as the messages at hand allow: catch-up
+// first, then early ends, and finally arms the round's timeout.
+func (in *instance[S, M]) step() {
+	rt := in.rt
+	for in.s.phase == phaseActive {
+		if in.s.maxSeen > in.r && !in.prog.IsStrict() && in.e.alg.Spec.Safety.Any() {
+			if t := in.s.catchUpTarget(rt); t > in.r {
+				in.catchUp(t)
+				continue
+			}
+		}
+		if !in.over() {
+			in.armTimeout()
+			return
+		}
+		if in.prog.Kind() != ProgressGoAhead && in.prog.Kind() != ProgressSync &&
+			!in.expired && !in.mb.Senders().Remove(rt.id).Empty() {
+			// The round waited for peers and got what it expected before
+			// its timeout: evidence that the timeout has room to spare.
+			rt.to.Early(rt.ctx.Now() - in.roundStart)
+		}
+		if in.finish(false) {
+			in.startRound(in.r + 1)
+		}
+	}
+}
+
+func (in *instance[S, M]) armTimeout() {
+	rt := in.rt
+	if in.prog.Kind() != ProgressTimeout {
+		rt.disarm(in.s)
+		return
+	}
+	if in.expired {
+		return // waiting past the timeout; timeout() re-armed the deadline
+	}
+	d := in.prog.TimeoutAfter()
+	if d <= 0 {
+		d = rt.to.Cur
+	}
+	at := in.roundStart + d
+	if at != in.s.deadline || !in.armed() {
+		rt.arm(in.s, at)
+	}
+}
+
+// armed is true when the slot's deadline was not disarmed since it was set.
+func (in *instance[S, M]) armed() bool { return in.s.armedGen == in.s.gen }
+
+func (in *instance[S, M]) timeout() {
+	rt := in.rt
+	if !in.safe() {
+		// Wait on, and resend to the peers not heard from: their copy or
+		// their reply may have been lost.
+		in.expired = true
+		for p := range (All(rt.n) &^ in.heardFrom()).Remove(rt.id).IDs() {
+			in.resend(in.r, p)
+		}
+		rt.arm(in.s, rt.ctx.Now()+rt.to.Cur)
+		return
+	}
+	in.rt.stats.Timeouts++
+	in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, start: in.roundStart}
+	if in.finish(true) {
+		in.startRound(in.r + 1)
+		in.step()
+	}
+}
+
+// catchUp ends the current round with what it heard, runs the rounds up to
+// t as rounds in which nothing was heard, and starts round t.
+func (in *instance[S, M]) catchUp(t int) {
+	rt := in.rt
+	rt.stats.CatchUps++
+	if !in.finish(true) {
+		return
+	}
+	for r := in.r + 1; r < t; r++ {
+		rt.stats.Skipped++
+		in.r, in.ctx.Round = r, r
+		in.rd = in.e.alg.Phase(r)
+		in.mb.Reset()
+		if ev := in.rd.Event; ev != nil && ev.Start != nil {
+			ev.Start(&in.state, &in.ctx)
+		}
+		if !in.finish(true) {
+			return
+		}
+	}
+	in.startRound(t)
+}
+
+// finish ends the current round: Update (or Finish), then decisions and
+// exits. It reports whether the instance goes on.
+func (in *instance[S, M]) finish(timedOut bool) bool {
+	rt := in.rt
+	rt.stats.Rounds++
+	if in.ctx.Status.Exited {
+		// An exited process takes part no more; its rounds are empty.
+	} else if ev := in.rd.Event; ev != nil {
+		ev.Finish(&in.state, timedOut, &in.ctx)
+	} else {
+		in.rd.Update(&in.state, in.mb, &in.ctx)
+	}
+	st := in.ctx.Status
+	if st.Decided && !in.announced {
+		in.announced, in.decidedRound = true, in.r
+		rt.stats.Decided++
+		rt.output(Decision{Instance: in.s.inst, Value: st.Decision, Round: in.r, state: in.state})
+		if rt.model == Byzantine {
+			// Tell everyone: a decided process lingers until 2f+1
+			// reported the same decision (see slot.learn).
+			for _, p := range rt.ctx.Nodes() {
+				if p != rt.id {
+					rt.ctx.Send(p, Decided{Instance: in.s.inst, Value: st.Decision})
+				}
+			}
+			if 2*rt.f+1 <= 1+in.s.reports(st.Decision) {
+				rt.end(in.s, logEntry{value: st.Decision, decided: true})
+				return false
+			}
+		}
+	}
+	if st.Revoked && !in.revokeAnnounced {
+		in.revokeAnnounced = true
+		rt.output(Decision{Instance: in.s.inst, Value: st.Decision, Round: in.r, Revoked: true, state: in.state})
+	}
+	switch {
+	case st.Exited, in.announced && rt.model != Byzantine && in.r-in.decidedRound >= rt.cfg.Linger:
+		rt.end(in.s, logEntry{value: st.Decision, decided: st.Decided})
+		if !st.Decided {
+			rt.stats.GaveUp++
+		}
+		return false
+	case in.r+1 >= rt.cfg.MaxRounds:
+		rt.end(in.s, logEntry{})
+		rt.stats.GaveUp++
+		return false
+	}
+	return true
+}

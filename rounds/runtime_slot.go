@@ -1,0 +1,224 @@
+package rounds
+
+import (
+	"slices"
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+)
+
+// phase is where an instance is in its life.
+type phase uint8
+
+const (
+	// phasePending: messages arrived, but not this node's input.
+	phasePending phase = iota
+	// phaseActive: running rounds.
+	phaseActive
+	// phasePassive: this node may have taken part before a crash and lost
+	// the state, so it only asks peers for the decision.
+	phasePassive
+	// phaseDone: ended; the slot is no longer in the runtime's map.
+	phaseDone
+)
+
+// slot is the algorithm-independent part of an instance: its id, phase,
+// deadline, what it saw of its peers' rounds, and the decisions peers
+// reported. The typed part (state, mailbox, buffered messages) is m.
+type slot struct {
+	inst     uint64
+	phase    phase
+	created  time.Duration
+	gen      uint64 // deadline generation: bumping it cancels the deadline
+	deadline time.Duration
+	armedGen uint64 // == gen while the deadline is armed
+	m        machine
+	// highest[p] is the highest round p was seen in (-1: none); it drives
+	// catch-up and Sync.
+	highest []int
+	maxSeen int
+	votes   []vote // Decided reports from peers
+	asks    int
+}
+
+type vote struct {
+	value Value
+	from  Set
+}
+
+// engine is the type-erased algorithm: the runtime keeps one per process and
+// reaches the typed code only through it and machine.
+type engine interface {
+	name() string
+	maxFaults(n int) int
+	// header extracts instance and round from a message of the algorithm.
+	header(body any) (inst uint64, round int, ok bool)
+	newMachine(rt *Runtime, s *slot) machine
+}
+
+// machine is one instance's typed round machinery.
+type machine interface {
+	start(input Value)
+	// step advances rounds as far as the messages at hand allow.
+	step()
+	// message handles a round message of an active instance.
+	message(from core.NodeID, round int, body any)
+	// buffer keeps a message of a pending instance.
+	buffer(from core.NodeID, round int, body any)
+	// timeout ends the current round on its deadline.
+	timeout()
+	round() int
+	decided() bool
+	decision() (Value, bool)
+}
+
+func (s *slot) message(rt *Runtime, from core.NodeID, round int, body any) {
+	if from != rt.id && round > s.highest[from] {
+		s.highest[from] = round
+		s.maxSeen = max(s.maxSeen, round)
+	}
+	switch s.phase {
+	case phasePending:
+		if round <= rt.cfg.MaxAhead {
+			s.m.buffer(from, round, body)
+		} else {
+			rt.stats.Refused++
+		}
+	case phaseActive:
+		s.m.message(from, round, body)
+	}
+}
+
+// ahead records that peer from is in round r, and catches up if allowed.
+func (s *slot) ahead(rt *Runtime, from core.NodeID, r int) {
+	if from == rt.id || r <= s.highest[from] || r > MaxWireRound {
+		return
+	}
+	s.highest[from] = r
+	s.maxSeen = max(s.maxSeen, r)
+	if s.phase == phaseActive {
+		s.m.step()
+	}
+}
+
+// expire handles s's deadline.
+func (s *slot) expire(rt *Runtime) {
+	switch s.phase {
+	case phasePending:
+		// The input never came. Forget the messages but not the id: a late
+		// Propose may still start it.
+		s.phase = phaseDone
+		delete(rt.insts, s.inst)
+		rt.stats.GaveUp++
+		rt.idle()
+	case phasePassive:
+		if s.asks >= 20 {
+			s.phase = phaseDone
+			delete(rt.insts, s.inst)
+			rt.stats.GaveUp++
+			rt.idle()
+			return
+		}
+		s.ask(rt)
+	case phaseActive:
+		s.m.timeout()
+	}
+}
+
+// ask requests the decision from every peer and waits a few timeouts.
+func (s *slot) ask(rt *Runtime) {
+	s.asks++
+	for _, p := range rt.ctx.Nodes() {
+		if p != rt.id {
+			rt.ctx.Send(p, Ask{Instance: s.inst})
+		}
+	}
+	rt.arm(s, rt.ctx.Now()+4*rt.to.Cur)
+}
+
+// learn records a peer's report of the decision. One report suffices in the
+// benign and crash models; the Byzantine model needs f+1 matching ones, so
+// that at least one comes from an honest process.
+//
+// A decided instance of a Byzantine algorithm counts the reports too: it
+// keeps taking part until 2f+1 processes (itself included) reported its
+// decision, so that at least f+1 correct ones can answer a late peer.
+func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
+	i := slices.IndexFunc(s.votes, func(x vote) bool { return x.value == v })
+	if i < 0 {
+		s.votes = append(s.votes, vote{value: v})
+		i = len(s.votes) - 1
+	}
+	s.votes[i].from = s.votes[i].from.Add(from)
+	if s.phase == phaseActive && s.m.decided() {
+		if d, _ := s.m.decision(); rt.model == Byzantine && d == v && s.votes[i].from.Len()+1 >= 2*rt.f+1 {
+			rt.end(s, logEntry{value: v, decided: true})
+		}
+		return
+	}
+	need := 1
+	if rt.model == Byzantine {
+		need = rt.f + 1
+	}
+	if s.votes[i].from.Len() < need {
+		if s.phase != phasePassive && s.asks < rt.n {
+			// A peer says the instance is over; ask those that did not
+			// say so, since only f+1 matching answers count and peers
+			// answer only what they are sent. Each report asks again
+			// (answers may be lost), n times at most.
+			s.asks++
+			for _, p := range rt.ctx.Nodes() {
+				if p != rt.id && !s.votes[i].from.Has(p) {
+					rt.ctx.Send(p, Ask{Instance: s.inst})
+				}
+			}
+		}
+		return
+	}
+	round := -1
+	if s.phase == phaseActive {
+		round = s.m.round()
+	}
+	rt.stats.Learned++
+	rt.output(Decision{Instance: s.inst, Value: v, Round: round, Learned: true})
+	rt.end(s, logEntry{value: v, decided: true})
+}
+
+// reports counts the peers that reported decision v.
+func (s *slot) reports(v Value) int {
+	for _, x := range s.votes {
+		if x.value == v {
+			return x.from.Len()
+		}
+	}
+	return 0
+}
+
+// catchUpTarget is the round to jump to: the highest round any peer was
+// seen in, or in the Byzantine model the (f+1)-th highest, which at least
+// one honest process reached.
+func (s *slot) catchUpTarget(rt *Runtime) int {
+	if rt.model != Byzantine || rt.f == 0 {
+		return s.maxSeen
+	}
+	var buf [MaxN]int
+	hs := append(buf[:0], s.highest...)
+	hs = slices.DeleteFunc(hs, func(r int) bool { return r < 0 })
+	if len(hs) <= rt.f {
+		return -1
+	}
+	slices.Sort(hs)
+	return hs[len(hs)-1-rt.f]
+}
+
+// reached counts the processes known to have reached round r, this one
+// included (Sync).
+func (s *slot) reached(rt *Runtime, r int) int {
+	c := 1
+	for p, h := range s.highest {
+		if core.NodeID(p) != rt.id && h >= r {
+			c++
+		}
+	}
+	return c
+}

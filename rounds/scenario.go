@@ -1,0 +1,212 @@
+package rounds
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/fault"
+	"github.com/rondo-dev/rondo/scenario"
+)
+
+// ScenarioOptions shape the scenario built by Scenario. The zero value
+// gives the defaults.
+type ScenarioOptions struct {
+	// Name overrides the algorithm's name (e.g. to run a broken variant
+	// under a name of its own).
+	Name string
+	// Instances is how many instances one run decides (default 3).
+	Instances int
+	// Values is the size of the input domain 0..Values-1 (default 3).
+	Values int
+	// Spacing separates the instances' proposals (default 20ms).
+	Spacing time.Duration
+	// Jitter spreads one instance's proposals over the nodes (default 5ms;
+	// always 0 in the crash model, whose rounds must start together).
+	Jitter time.Duration
+	// Runtime configures every node's runtime. Zero fields take the
+	// runtime's defaults, except: MaxTimeout 200ms; in the crash model a
+	// fixed 20ms round (Timeout = MinTimeout); MaxRounds 40 for an
+	// algorithm whose progress is not a decision (leader).
+	Runtime Config
+
+	undecided bool // the algorithm's progress is not a decision
+}
+
+func (o ScenarioOptions) withDefaults(model Model) ScenarioOptions {
+	if o.Instances <= 0 {
+		o.Instances = 3
+	}
+	if o.Values <= 0 {
+		o.Values = 3
+	}
+	if o.Spacing <= 0 {
+		o.Spacing = 20 * time.Millisecond
+	}
+	if o.Jitter <= 0 {
+		o.Jitter = 5 * time.Millisecond
+	}
+	if o.Runtime.MaxTimeout <= 0 {
+		// Scenarios run in the simulator and on loopback or a LAN, where
+		// no round needs this long. A lower cap also bounds how far apart
+		// the nodes' timeouts (which only grow while no round ends early)
+		// can drift, and with them the nodes' rounds.
+		o.Runtime.MaxTimeout = scenarioMaxTimeout
+	}
+	if o.Runtime.MaxRounds <= 0 && o.undecided {
+		// An algorithm whose progress is not a decision (an eventual
+		// leader) runs each instance for a bounded number of rounds.
+		o.Runtime.MaxRounds = 40
+	}
+	if model == Crash {
+		// Synchronous rounds: everybody starts together and a round lasts
+		// well beyond any message delay the scenario accepts.
+		o.Jitter = 0
+		if o.Runtime.Timeout <= 0 {
+			o.Runtime.Timeout = crashRoundTimeout
+		}
+		if o.Runtime.MinTimeout <= 0 {
+			o.Runtime.MinTimeout = o.Runtime.Timeout
+		}
+	}
+	return o
+}
+
+// crashRoundTimeout is the crash model's round length, and crashMaxDelay the
+// largest message delay it accepts: rounds are synchronous only if every
+// message of a live process arrives within its round.
+const (
+	scenarioMaxTimeout = 200 * time.Millisecond
+	crashRoundTimeout  = 20 * time.Millisecond
+	crashMaxDelay      = 5 * time.Millisecond
+)
+
+// Scenario turns a round-based algorithm into a scenario that the
+// simulator, the real runtime and the CLI run: every node runs a Runtime,
+// the workload proposes an input per node for a few instances, Byzantine
+// nodes (byzantine=F) equivocate with the messages Spec.Forge allows, and
+// Check evaluates the algorithm's Spec.Properties on the decisions of the
+// run plus termination of the correct nodes when the faults stay within the
+// algorithm's threshold.
+func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenario.Scenario {
+	if err := alg.Validate(); err != nil {
+		panic(err)
+	}
+	spec := &alg.Spec
+	opt.undecided = !decides(alg)
+	opt = opt.withDefaults(spec.Model)
+	name := alg.Name
+	if opt.Name != "" {
+		name = opt.Name
+	}
+	sc := scenario.Scenario{
+		Name:     name,
+		Model:    "rounds",
+		Summary:  alg.Summary,
+		Faults:   faultsText(alg),
+		MinNodes: 1,
+		Accepts:  func(sp fault.Spec, n int) error { return accepts(alg, sp, n) },
+		Register: func(r *core.Registry) { RegisterRuntime(alg, r) },
+		New: func(core.NodeID, int) core.Process {
+			return NewRuntime(alg, opt.Runtime)
+		},
+		Workload:   func(n int, rng *rand.Rand) []scenario.Input { return workload(n, rng, opt) },
+		Properties: propertyNames(alg),
+		Check:      func(h *scenario.History) []scenario.Violation { return check(alg, opt, h) },
+		Done:       done,
+		Report:     report,
+	}
+	if spec.Model == Byzantine {
+		sc.Byzantine = func(id core.NodeID, n int) core.Process {
+			return NewAdversary(alg, opt.Values)
+		}
+	}
+	return sc
+}
+
+func maxFaults[S, M comparable](alg *Algorithm[S, M], n int) int {
+	if alg.Spec.MaxFaults == nil {
+		return 0
+	}
+	return alg.Spec.MaxFaults(n)
+}
+
+func faultsText[S, M comparable](alg *Algorithm[S, M]) string {
+	sp := &alg.Spec
+	switch sp.Model {
+	case Byzantine:
+		return fmt.Sprintf("Byzantine model (%s): byzantine=F plus crash=F/crashes=K up to f faulty in all; any loss, delay, reordering, partitions (partial synchrony)", sp.Threshold)
+	case Crash:
+		return fmt.Sprintf("crash model, synchronous rounds (%s): crash=F and crashes=K up to f; no loss, reordering or partitions; delays up to %v", sp.Threshold, crashMaxDelay)
+	}
+	return fmt.Sprintf("benign model (%s): crash=F and crashes=K up to f; any loss, duplication, delay, reordering, partitions; not byzantine", sp.Threshold)
+}
+
+// accepts refuses a fault spec beyond the algorithm's threshold.
+func accepts[S, M comparable](alg *Algorithm[S, M], sp fault.Spec, n int) error {
+	f := maxFaults(alg, n)
+	th := alg.Spec.Threshold
+	faulty := sp.CrashStop + sp.Crashes + sp.Byzantine
+	if alg.Spec.Model != Byzantine && sp.Byzantine > 0 {
+		return fmt.Errorf("%s is a %s-model algorithm and tolerates no Byzantine node: drop byzantine=%d", alg.Name, alg.Spec.Model, sp.Byzantine)
+	}
+	if faulty > f {
+		return fmt.Errorf("%s tolerates at most f=%d faulty node(s) of n=%d (%s), but the spec makes %d faulty (crash=%d, crashes=%d, byzantine=%d)",
+			alg.Name, f, n, th, faulty, sp.CrashStop, sp.Crashes, sp.Byzantine)
+	}
+	if alg.Spec.Model == Crash {
+		switch {
+		case sp.Drop > 0 || sp.Partitions > 0 || sp.Reorder > 0 || hasPartition(sp):
+			return fmt.Errorf("%s assumes synchronous rounds with crash faults (%s): messages of live nodes are never lost, so drop, reorder and partitions are refused", alg.Name, th)
+		case sp.DelayMax > crashMaxDelay:
+			return fmt.Errorf("%s assumes synchronous rounds (%s): delays beyond %v are refused (got %v)", alg.Name, th, crashMaxDelay, sp.DelayMax)
+		}
+	}
+	return nil
+}
+
+func hasPartition(sp fault.Spec) bool {
+	return slices.ContainsFunc(sp.Schedule, func(a fault.Action) bool { return a.Kind == fault.Partition })
+}
+
+// workload proposes an input to every node for each instance.
+func workload(n int, rng *rand.Rand, opt ScenarioOptions) []scenario.Input {
+	var in []scenario.Input
+	for k := range opt.Instances {
+		base := time.Duration(k) * opt.Spacing
+		for id := range n {
+			at := base
+			if opt.Jitter > 0 {
+				at += time.Duration(rng.Int64N(int64(opt.Jitter)))
+			}
+			in = append(in, scenario.Input{At: at, Node: core.NodeID(id),
+				Body: Propose{Instance: uint64(k + 1), Value: rng.Int64N(int64(opt.Values))}})
+		}
+	}
+	slices.SortStableFunc(in, func(a, b scenario.Input) int { return int(a.At - b.At) })
+	return in
+}
+
+func propertyNames[S, M comparable](alg *Algorithm[S, M]) []string {
+	var names []string
+	for _, p := range properties(alg) {
+		if !slices.Contains(names, p.Name) {
+			names = append(names, p.Name)
+		}
+	}
+	if decides(alg) {
+		names = append(names, "termination")
+	}
+	return names
+}
+
+func properties[S, M comparable](alg *Algorithm[S, M]) []Property[S] { return alg.Spec.Properties }
+
+// decides reports whether the algorithm's liveness promise is a decision
+// of every correct process (rather than a predicate such as "everybody
+// trusts the same leader"), so that termination can be checked on outputs.
+func decides[S, M comparable](alg *Algorithm[S, M]) bool {
+	return alg.Spec.Liveness.Window != nil && alg.Spec.Liveness.Holds == nil
+}

@@ -1,0 +1,222 @@
+package rounds
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/scenario"
+)
+
+// runIndex is a history sorted by instance: who proposed what, when, and
+// who decided what, when.
+type runIndex struct {
+	insts []uint64
+	by    map[uint64]*instRecord
+}
+
+type instRecord struct {
+	proposed  map[core.NodeID]proposal
+	decisions map[core.NodeID][]decisionAt
+}
+
+type proposal struct {
+	value Value
+	at    time.Duration
+}
+
+type decisionAt struct {
+	Decision
+	at          time.Duration
+	incarnation int
+}
+
+func index(h *scenario.History) runIndex {
+	ix := runIndex{by: map[uint64]*instRecord{}}
+	rec := func(inst uint64) *instRecord {
+		r := ix.by[inst]
+		if r == nil {
+			r = &instRecord{proposed: map[core.NodeID]proposal{}, decisions: map[core.NodeID][]decisionAt{}}
+			ix.by[inst] = r
+			ix.insts = append(ix.insts, inst)
+		}
+		return r
+	}
+	for _, o := range h.Observations {
+		if int(o.Node) < h.N && h.Byzantine[o.Node] {
+			continue // a Byzantine node's inputs and outputs mean nothing
+		}
+		switch v := o.Value.(type) {
+		case Propose:
+			if o.Output {
+				continue
+			}
+			r := rec(v.Instance)
+			if _, ok := r.proposed[o.Node]; !ok {
+				r.proposed[o.Node] = proposal{value: v.Value, at: o.At}
+			}
+		case Decision:
+			if !o.Output {
+				continue
+			}
+			r := rec(v.Instance)
+			r.decisions[o.Node] = append(r.decisions[o.Node], decisionAt{Decision: v, at: o.At, incarnation: o.Incarnation})
+		}
+	}
+	slices.Sort(ix.insts)
+	return ix
+}
+
+// check evaluates the algorithm's safety properties on a global state
+// rebuilt per instance from the run's decisions (each node's first
+// decision, and its state when it decided), then termination.
+func check[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions, h *scenario.History) []scenario.Violation {
+	ix := index(h)
+	var vs []scenario.Violation
+	values := make([]Value, opt.Values)
+	for i := range values {
+		values[i] = Value(i)
+	}
+	faulty, crashed := Set(0), Set(0)
+	for p := range h.N {
+		if h.Byzantine[p] {
+			faulty = faulty.Add(core.NodeID(p))
+		}
+		if h.Crashed[p] {
+			crashed = crashed.Add(core.NodeID(p))
+		}
+	}
+	props := properties(alg)
+	for _, inst := range ix.insts {
+		r := ix.by[inst]
+		g := &Global[S]{N: h.N, Values: values, States: make([]S, h.N), Status: make([]Status, h.N),
+			Inputs: make([]Value, h.N), Faulty: faulty, Crashed: crashed}
+		var some Value
+		for p := range h.N {
+			if pr, ok := r.proposed[core.NodeID(p)]; ok {
+				some = pr.value
+				break
+			}
+		}
+		for p := range h.N {
+			id := core.NodeID(p)
+			if pr, ok := r.proposed[id]; ok {
+				g.Inputs[p] = pr.value
+			} else {
+				// A node without an input never takes part: giving it
+				// another node's input changes no property's verdict.
+				g.Inputs[p] = some
+			}
+			ds := r.decisions[id]
+			if len(ds) == 0 {
+				continue
+			}
+			first := ds[0]
+			g.Status[p] = Status{Decided: true, Decision: first.Value}
+			if st, ok := first.state.(S); ok {
+				g.States[p] = st
+			}
+			for _, d := range ds[1:] {
+				if d.Revoked || d.Value != first.Value {
+					g.Status[p].Revoked = true
+					then := fmt.Sprintf("then %d", d.Value)
+					if d.Revoked {
+						then = "then decided another value"
+					}
+					vs = append(vs, scenario.Violation{Property: "irrevocability",
+						Detail: fmt.Sprintf("instance %d: node %d decided %d at %v, %s at %v (round %d, incarnation %d)",
+							inst, p, first.Value, first.at, then, d.at, d.Round, d.incarnation)})
+					break
+				}
+			}
+			if first.Revoked {
+				g.Status[p].Revoked = true
+			}
+		}
+		for _, pr := range props {
+			if ok, why := pr.Holds(g); !ok {
+				vs = append(vs, scenario.Violation{Property: pr.Name, Detail: fmt.Sprintf("instance %d: %s", inst, why)})
+			}
+		}
+	}
+	if decides(alg) && faulty.Len()+crashed.Len() <= maxFaults(alg, h.N) {
+		for _, inst := range ix.insts {
+			r := ix.by[inst]
+			var missing []core.NodeID
+			for p := range h.N {
+				id := core.NodeID(p)
+				if _, ok := r.proposed[id]; ok && h.Correct(id) && len(r.decisions[id]) == 0 {
+					missing = append(missing, id)
+				}
+			}
+			if len(missing) > 0 {
+				vs = append(vs, scenario.Violation{Property: "termination",
+					Detail: fmt.Sprintf("instance %d: correct node(s) %v proposed but never decided (run ended at %v)", inst, missing, h.End)})
+			}
+		}
+	}
+	return vs
+}
+
+// done reports whether every correct node decided every instance it
+// proposed in: the real runtime has nothing left to wait for.
+func done(h *scenario.History) bool {
+	ix := index(h)
+	for _, inst := range ix.insts {
+		r := ix.by[inst]
+		for id := range r.proposed {
+			if h.Correct(id) && len(r.decisions[id]) == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// report gives decision latency in rounds and in (virtual) milliseconds from
+// a node's proposal to its decision.
+func report(h *scenario.History) map[string]any {
+	ix := index(h)
+	var rounds, ms []float64
+	decided, learned := 0, 0
+	for _, inst := range ix.insts {
+		r := ix.by[inst]
+		for id, ds := range r.decisions {
+			d := ds[0]
+			decided++
+			if d.Learned {
+				learned++
+			}
+			pr, ok := r.proposed[id]
+			if !ok || d.incarnation != 0 && d.at < pr.at {
+				continue
+			}
+			if d.Round >= 0 {
+				rounds = append(rounds, float64(d.Round+1))
+			}
+			ms = append(ms, float64(d.at-pr.at)/float64(time.Millisecond))
+		}
+	}
+	return map[string]any{
+		"instances":         len(ix.insts),
+		"decisions":         decided,
+		"learned":           learned,
+		"rounds_median":     quantile(rounds, 0.5),
+		"rounds_p99":        quantile(rounds, 0.99),
+		"latency_ms_median": quantile(ms, 0.5),
+		"latency_ms_p99":    quantile(ms, 0.99),
+	}
+}
+
+// quantile is the nearest-rank q-quantile (0 for no data).
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := int(math.Ceil(q*float64(len(s)))) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
