@@ -212,3 +212,26 @@ func TestCampaignReportsTheLowestFailingSeed(t *testing.T) {
 		t.Fatalf("campaign ran all %d seeds after the first failure", c.Runs)
 	}
 }
+
+// rearm arms a long timer and cancels it at once, then does its real work
+// with a short one.
+type rearm struct{}
+
+func (rearm) Init(ctx core.Context) {
+	ctx.SetTimer("long", 10*time.Second)
+	ctx.CancelTimer("long")
+	ctx.SetTimer("short", 10*time.Millisecond)
+}
+func (rearm) Handle(ctx core.Context, ev core.Event) { ctx.Output("fired") }
+
+// A cancelled timer is not an event: the run ends when the last real one
+// happened, not when the cancelled timer would have fired.
+func TestCancelledTimersDoNotExtendTheRun(t *testing.T) {
+	res, err := sim.Run(sim.Config{N: 1, New: func(core.NodeID, int) core.Process { return rearm{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.End != 10*time.Millisecond || res.Events != 1 {
+		t.Fatalf("run ended at %v after %d events, want 10ms and 1", res.End, res.Events)
+	}
+}

@@ -36,16 +36,12 @@ func (t *timers) cancel(key string) {
 	}
 }
 
-// fire reports whether a timer event with this generation is the armed one,
-// and disarms it if so.
-func (t *timers) fire(key string, gen uint64) bool {
+// armed reports whether a timer event with this generation is the one
+// currently armed under key.
+func (t *timers) armed(key string, gen uint64) bool {
 	for i, k := range t.keys {
 		if k == key {
-			if t.gens[i] != gen {
-				return false
-			}
-			t.cancel(key)
-			return true
+			return t.gens[i] == gen
 		}
 	}
 	return false

@@ -189,6 +189,9 @@ func (w *world) run() (*Result, error) {
 			break
 		}
 		at, it := w.q.pop()
+		if it.kind == kTimer && w.staleTimer(&it) {
+			continue // cancelled, replaced, or set before a crash: not an event
+		}
 		w.now = at
 		w.res.Events++
 		w.dispatch(&it)
@@ -219,9 +222,7 @@ func (w *world) dispatch(it *item) {
 		w.deliver(it)
 	case kTimer:
 		n := w.nodes[it.to]
-		if !n.up || it.inc != int32(n.inc) || !n.timers.fire(it.key, it.gen) {
-			return // cancelled, replaced, or set before a crash
-		}
+		n.timers.cancel(it.key) // it fires now: disarm it
 		if w.tr != nil {
 			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Timer, Node: int(n.id), Peer: -1, Seq: it.gen, Detail: it.key})
 		}
@@ -244,6 +245,14 @@ func (w *world) dispatch(it *item) {
 	case kFault:
 		w.applyFault(w.plan.Actions[it.gen])
 	}
+}
+
+// staleTimer reports whether a timer event is one that was cancelled,
+// replaced by a later SetTimer with the same key, or set by an incarnation
+// that has since crashed.
+func (w *world) staleTimer(it *item) bool {
+	n := w.nodes[it.to]
+	return !n.up || it.inc != int32(n.inc) || !n.timers.armed(it.key, it.gen)
 }
 
 func (w *world) deliver(it *item) {
