@@ -31,7 +31,9 @@ func scenarioWith(opt options) scenario.Scenario {
 		Faults: "crash-stop and crash-restart nodes (any number; only never-crashed nodes count as correct), " +
 			"lossy, duplicating, reordering, delaying links and partitions that heal: " +
 			"drop<1, dup, reorder, delay, crashes=K, crash=F (F<n), partitions=K; not byzantine",
-		MinNodes: 1,
+		FaultModel: "crash-recovery",
+		Threshold:  "any f < n crashed nodes",
+		MinNodes:   1,
 		Accepts: func(sp fault.Spec, n int) error {
 			if sp.Byzantine > 0 {
 				return fmt.Errorf("broadcast tolerates crashes, not Byzantine nodes: drop byzantine=%d", sp.Byzantine)

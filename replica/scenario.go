@@ -51,7 +51,9 @@ func Scenario[L lattice.Lattice[L]](k Kind[L]) scenario.Scenario {
 		Summary: k.Summary,
 		Faults: "any number of crash-stop and crash-restart nodes (only never-crashed nodes are checked), " +
 			"lossy (drop<1), duplicating, reordering, delaying links and partitions that heal; not byzantine",
-		MinNodes: 1,
+		FaultModel: "crash-recovery",
+		Threshold:  "any f < n crashed replicas",
+		MinNodes:   1,
 		Accepts: func(sp fault.Spec, n int) error {
 			if sp.Drop >= 1 {
 				return fmt.Errorf("drop=1 loses every message; anti-entropy needs fair-lossy links (drop<1)")

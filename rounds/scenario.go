@@ -102,13 +102,15 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 		name = opt.Name
 	}
 	sc := scenario.Scenario{
-		Name:     name,
-		Model:    "rounds",
-		Summary:  alg.Summary,
-		Faults:   faultsText(alg),
-		MinNodes: 1,
-		Accepts:  func(sp fault.Spec, n int) error { return accepts(alg, sp, n) },
-		Register: func(r *core.Registry) { RegisterRuntime(alg, r) },
+		Name:       name,
+		Model:      "rounds",
+		Summary:    alg.Summary,
+		Faults:     faultsText(alg),
+		FaultModel: spec.Model.String(),
+		Threshold:  spec.Threshold,
+		MinNodes:   1,
+		Accepts:    func(sp fault.Spec, n int) error { return accepts(alg, sp, n) },
+		Register:   func(r *core.Registry) { RegisterRuntime(alg, r) },
 		New: func(core.NodeID, int) core.Process {
 			return NewRuntime(alg, opt.Runtime)
 		},

@@ -26,6 +26,11 @@ type Scenario struct {
 	// Faults states the fault assumptions under which Check must pass, in
 	// words and in fault-spec terms.
 	Faults string
+	// FaultModel names the fault model in a word: "benign", "crash",
+	// "crash-recovery", "byzantine".
+	FaultModel string
+	// Threshold is the resilience bound in one phrase: "n > 3f", "f < n".
+	Threshold string
 	// Accepts refuses fault specs outside the model (nil accepts any). The
 	// error says what to change.
 	Accepts func(sp fault.Spec, n int) error

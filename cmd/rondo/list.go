@@ -14,6 +14,8 @@ type listEntry struct {
 	Name       string   `json:"name"`
 	Model      string   `json:"model"`
 	Summary    string   `json:"summary"`
+	FaultModel string   `json:"fault_model"`
+	Threshold  string   `json:"threshold"`
 	Faults     string   `json:"faults"`
 	Properties []string `json:"properties"`
 	MinNodes   int      `json:"min_nodes"`
@@ -32,6 +34,7 @@ func newListCmd() *cobra.Command {
 			var out []listEntry
 			for _, s := range catalog().All() {
 				out = append(out, listEntry{Name: s.Name, Model: s.Model, Summary: s.Summary,
+					FaultModel: s.FaultModel, Threshold: s.Threshold,
 					Faults: s.Faults, Properties: s.Properties, MinNodes: max(s.MinNodes, 1)})
 			}
 			if asJSON {
@@ -40,9 +43,9 @@ func newListCmd() *cobra.Command {
 				return enc.Encode(map[string]any{"protocols": out})
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROTOCOL\tMODEL\tWHAT IT DOES")
+			fmt.Fprintln(tw, "PROTOCOL\tMODEL\tFAULTS\tTHRESHOLD\tWHAT IT DOES")
 			for _, e := range out {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Model, e.Summary)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Model, e.FaultModel, e.Threshold, e.Summary)
 			}
 			tw.Flush()
 			fmt.Fprintln(w)

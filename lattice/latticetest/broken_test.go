@@ -67,7 +67,10 @@ func checkFails(t *testing.T, run func(tb rapid.TB)) string {
 
 func TestAddingMergeIsCaughtWithAShrunkCounterexample(t *testing.T) {
 	out := checkFails(t, func(tb rapid.TB) { latticetest.Check(tb, genAdder()) })
-	if !strings.Contains(out, "idempotence") {
+	// Depending on rapid's seed the first law to break is idempotence
+	// itself or the truthfulness of Merge's change report on a repeated
+	// merge; both say that merging the same value twice changed it.
+	if !strings.Contains(out, "idempotence") && !strings.Contains(out, "a second time reported a change") {
 		t.Fatalf("expected an idempotence failure, got:\n%s", out)
 	}
 	// rapid logs every top-level draw of the shrunk case: "[rapid] draw a: &…adder{n:1}".
@@ -105,9 +108,11 @@ func TestSizeClaimingToBeAMorphismIsCaught(t *testing.T) {
 
 func TestDomPairWithPartialKeyIsCaught(t *testing.T) {
 	type dp = lattice.DomPair[*lattice.Set[int], *lattice.Max[int]]
+	// Keys from a two-element universe make incomparable keys ({0} and
+	// {1}) common, so 100 draws find the broken law every time.
 	gen := rapid.Custom(func(t *rapid.T) *dp {
 		return lattice.DomPairOf(
-			lattice.SetOf(rapid.SliceOfN(rapid.IntRange(0, 3), 0, 3).Draw(t, "key")...),
+			lattice.SetOf(rapid.SliceOfN(rapid.IntRange(0, 1), 1, 2).Draw(t, "key")...),
 			lattice.MaxOf(rapid.IntRange(0, 3).Draw(t, "val")))
 	})
 	checkFails(t, func(tb rapid.TB) { latticetest.Check(tb, gen) })
