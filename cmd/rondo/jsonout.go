@@ -1,6 +1,11 @@
 package main
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+)
 
 // flattenReport marshals summary and adds the protocol's own figures
 // (scenario.Report) as top-level fields beside the standard ones, so scripts
@@ -22,4 +27,16 @@ func flattenReport(summary any, report map[string]any) ([]byte, error) {
 	}
 	m["report"] = report
 	return json.Marshal(m)
+}
+
+// printReport prints a protocol's own figures, one per line, sorted by name.
+func printReport(w io.Writer, report map[string]any) {
+	keys := make([]string, 0, len(report))
+	for k := range report {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %s: %v\n", k, report[k])
+	}
 }

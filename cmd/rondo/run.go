@@ -191,6 +191,7 @@ func printRunHuman(w io.Writer, s runSummary) {
 	if len(s.Crashed) > 0 {
 		fmt.Fprintf(w, "  crashed (not counted as correct): %v\n", s.Crashed)
 	}
+	printReport(w, s.Report)
 	if s.Violations == 0 {
 		props := "every property"
 		if len(s.Properties) > 0 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -248,16 +247,7 @@ func printSimHuman(w io.Writer, s simSummary, first sim.Outcome) {
 		fmt.Fprintf(w, "  %d runs (seeds %d..%d): %d events, %.0f runs/s of wall time\n",
 			s.Runs, s.Seed, s.Seed+uint64(s.Runs)-1, s.Events, float64(s.Runs)/(s.WallMs/1000))
 	}
-	if len(s.Report) > 0 {
-		keys := make([]string, 0, len(s.Report))
-		for k := range s.Report {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(w, "  %s: %v\n", k, s.Report[k])
-		}
-	}
+	printReport(w, s.Report)
 	fmt.Fprintf(w, "  trace digest %s\n", s.TraceDigest)
 	if s.TraceFile != "" {
 		fmt.Fprintf(w, "  trace written to %s\n", s.TraceFile)
