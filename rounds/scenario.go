@@ -95,6 +95,7 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 		panic(err)
 	}
 	spec := &alg.Spec
+	given := opt
 	opt.undecided = !decides(alg)
 	opt = opt.withDefaults(spec.Model)
 	name := alg.Name
@@ -119,6 +120,11 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 		Check:      func(h *scenario.History) []scenario.Violation { return check(alg, opt, h) },
 		Done:       done,
 		Report:     report,
+	}
+	sc.Instances = func(k int) scenario.Scenario {
+		o := given
+		o.Instances = k
+		return Scenario(alg, o)
 	}
 	if spec.Model == Byzantine {
 		sc.Byzantine = func(id core.NodeID, n int) core.Process {

@@ -54,6 +54,9 @@ type Scenario struct {
 	// everything it waits for has happened (nil: run until the deadline). It
 	// is asked only once the whole workload has been issued.
 	Done func(h *History) bool
+	// Instances returns the scenario with k protocol instances per run, for
+	// protocols that run many (nil: the protocol has no instances).
+	Instances func(k int) Scenario
 	// Report adds protocol-specific figures to the run summary (optional).
 	Report func(h *History) map[string]any
 }

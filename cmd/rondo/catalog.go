@@ -21,3 +21,22 @@ func catalog() *scenario.Catalog {
 	}
 	return c
 }
+
+// lookupScenario finds a protocol by name and, when instances > 0, sets how
+// many instances one run decides.
+func lookupScenario(name string, instances int) (scenario.Scenario, error) {
+	sc, ok := catalog().Lookup(name)
+	if !ok {
+		return sc, usageError{catalog().Unknown(name)}
+	}
+	if instances < 0 {
+		return sc, usagef("--instances must be positive, got %d", instances)
+	}
+	if instances > 0 {
+		if sc.Instances == nil {
+			return sc, usagef("%s does not run instances; drop --instances", name)
+		}
+		sc = sc.Instances(instances)
+	}
+	return sc, nil
+}

@@ -18,13 +18,14 @@ import (
 func init() { subcommands = append(subcommands, newRunCmd) }
 
 type runFlags struct {
-	n       int
-	seed    uint64
-	faults  string
-	timeout time.Duration
-	asJSON  bool
-	http    string
-	verbose bool
+	instances int
+	n         int
+	seed      uint64
+	faults    string
+	timeout   time.Duration
+	asJSON    bool
+	http      string
+	verbose   bool
 }
 
 // runSummary is the --json output of rondo run.
@@ -92,6 +93,7 @@ fault spec).`,
 		},
 	}
 	fl := cmd.Flags()
+	fl.IntVar(&f.instances, "instances", 0, "protocol instances per run, for protocols that run many (round-based consensus; default 3)")
 	fl.IntVarP(&f.n, "nodes", "n", 3, "number of nodes (default 3, or the protocol's minimum if larger)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the workload, the fault plan and each node's Rand")
 	fl.StringVar(&f.faults, "faults", "", "fault spec (see above), e.g. 'drop=0.2,crash@500ms=1'")
@@ -103,9 +105,9 @@ fault spec).`,
 }
 
 func runRun(stdout, stderr io.Writer, proto string, f runFlags, nSet bool) error {
-	sc, ok := catalog().Lookup(proto)
-	if !ok {
-		return usageError{catalog().Unknown(proto)}
+	sc, err := lookupScenario(proto, f.instances)
+	if err != nil {
+		return err
 	}
 	if !nSet {
 		f.n = max(f.n, sc.MinNodes)

@@ -17,6 +17,7 @@ import (
 func init() { subcommands = append(subcommands, newSimCmd) }
 
 type simFlags struct {
+	instances int
 	n         int
 	seed      uint64
 	runs      int
@@ -89,6 +90,7 @@ at the end of their episode (random faults end by window=D, default 2s).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSim(cmd.OutOrStdout(), args[0], f) },
 	}
 	fl := cmd.Flags()
+	fl.IntVar(&f.instances, "instances", 0, "protocol instances per run, for protocols that run many (round-based consensus; default 3)")
 	fl.IntVarP(&f.n, "nodes", "n", 5, "number of nodes")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the (first) run")
 	fl.IntVar(&f.runs, "runs", 1, "number of seeded runs (seeds S, S+1, …)")
@@ -103,9 +105,9 @@ at the end of their episode (random faults end by window=D, default 2s).`,
 }
 
 func runSim(stdout io.Writer, proto string, f simFlags) error {
-	sc, ok := catalog().Lookup(proto)
-	if !ok {
-		return usageError{catalog().Unknown(proto)}
+	sc, err := lookupScenario(proto, f.instances)
+	if err != nil {
+		return err
 	}
 	if f.runs < 1 {
 		return usagef("--runs must be at least 1, got %d", f.runs)

@@ -130,3 +130,14 @@ func TestListNamesBroadcast(t *testing.T) {
 		t.Fatalf("list lacks broadcast: %s", out)
 	}
 }
+
+func TestInstancesFlagSetsHowManyInstancesARunDecides(t *testing.T) {
+	code, m := simJSON(t, "otr", "-n", "3", "--instances", "7")
+	if code != 0 || m["instances"].(float64) != 7 || m["decisions"].(float64) != 21 {
+		t.Fatalf("exit %d: instances %v decisions %v", code, m["instances"], m["decisions"])
+	}
+	code, _, errOut := rondo(t, "sim", "broadcast", "--instances", "2")
+	if code != 2 || !strings.Contains(errOut, "does not run instances") {
+		t.Fatalf("broadcast --instances: exit %d, %s", code, errOut)
+	}
+}
