@@ -4,19 +4,14 @@ import (
 	"testing"
 
 	"github.com/rondo-dev/rondo/broadcast"
-	"github.com/rondo-dev/rondo/fault"
 	"github.com/rondo-dev/rondo/scenario"
 	"github.com/rondo-dev/rondo/sim"
 )
 
 func setup(t *testing.T, sc scenario.Scenario, n int, spec string) sim.Setup {
 	t.Helper()
-	sp, err := fault.Parse(spec)
+	s, err := sim.NewSetup(sc, n, spec)
 	if err != nil {
-		t.Fatal(err)
-	}
-	s := sim.Setup{Scenario: sc, N: n, Faults: sp, RoundTrip: true}
-	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -24,6 +24,18 @@ type Setup struct {
 	MaxTime time.Duration
 }
 
+// NewSetup parses a fault spec and returns the setup of sc on n nodes under
+// it, with every message round-tripped through the codec, or the error that
+// says why the scenario cannot run so.
+func NewSetup(sc scenario.Scenario, n int, faults string) (Setup, error) {
+	sp, err := fault.Parse(faults)
+	if err != nil {
+		return Setup{}, err
+	}
+	s := Setup{Scenario: sc, N: n, Faults: sp, RoundTrip: true}
+	return s, s.Validate()
+}
+
 // Validate refuses a setup the scenario cannot be run under.
 func (s Setup) Validate() error {
 	sc := s.Scenario

@@ -28,11 +28,6 @@ func roundsScenarios() []scenario.Scenario {
 		rounds.Scenario(algos.TwoPC(), o),
 		rounds.Scenario(algos.ERB(1), o),
 		rounds.Scenario(algos.Leader(), o),
-		rounds.Scenario(algos.PBFT(), pbftOptions),
+		rounds.Scenario(algos.PBFT(), o),
 	}
 }
-
-// pbftOptions stops a PBFT instance before view 127: its state holds views
-// in an int8 (PBFTState.PView), which wraps past 127 (round 511) and would
-// turn a certificate into "none".
-var pbftOptions = rounds.ScenarioOptions{Runtime: rounds.Config{MaxRounds: 500}}

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,26 +116,13 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := runContext(ctx, f.duration)
 	defer stop()
-	if f.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.duration)
-		defer cancel()
+	reg, closeDebug, err := serveDebug(f.debug, log)
+	if err != nil {
+		return err
 	}
-
-	var reg *prometheus.Registry
-	if f.debug != "" {
-		reg = prometheus.NewRegistry()
-		srv, err := cluster.ServeDebug(f.debug, prometheus.Gatherers{cluster.ProcessRegistry(), reg}, log)
-		if err != nil {
-			return usageError{err}
-		}
-		defer srv.Close()
-	}
+	defer closeDebug()
 	var registerer prometheus.Registerer
 	if reg != nil {
 		registerer = reg

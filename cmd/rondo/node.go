@@ -7,15 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rondo-dev/rondo/cluster"
 	"github.com/rondo-dev/rondo/core"
 	"github.com/spf13/cobra"
@@ -132,26 +128,13 @@ func runNode(ctx context.Context, stdout, stderr io.Writer, f nodeFlags) error {
 		}
 	}
 
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := runContext(ctx, f.duration)
 	defer stop()
-	if f.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.duration)
-		defer cancel()
+	reg, closeDebug, err := serveDebug(f.http, log)
+	if err != nil {
+		return err
 	}
-
-	var reg *prometheus.Registry
-	if f.http != "" {
-		reg = prometheus.NewRegistry()
-		srv, err := cluster.ServeDebug(f.http, prometheus.Gatherers{cluster.ProcessRegistry(), reg}, log)
-		if err != nil {
-			return usageError{err}
-		}
-		defer srv.Close()
-	}
+	defer closeDebug()
 
 	var outMu sync.Mutex
 	enc := json.NewEncoder(stdout)

@@ -115,14 +115,12 @@ func runSim(stdout io.Writer, proto string, f simFlags) error {
 	if f.maxTime <= 0 {
 		return usagef("--max-time must be positive")
 	}
-	spec, err := fault.Parse(f.faults)
+	setup, err := sim.NewSetup(sc, f.n, f.faults)
 	if err != nil {
 		return usageError{err}
 	}
-	setup := sim.Setup{Scenario: sc, N: f.n, Faults: spec, RoundTrip: !f.noCodec, MaxTime: f.maxTime}
-	if err := setup.Validate(); err != nil {
-		return usageError{err}
-	}
+	setup.RoundTrip, setup.MaxTime = !f.noCodec, f.maxTime
+	spec := setup.Faults
 	start := time.Now()
 
 	// The first run is always traced (into a hash, at least): its digest is
