@@ -55,6 +55,10 @@ type instance[S, M comparable] struct {
 
 	announced, revokeAnnounced bool
 	decidedRound               int
+	// learned: the decision was learned from f+1 peers (Byzantine model)
+	// and the instance goes on taking part (see slot.learn).
+	learned      bool
+	learnedValue Value
 
 	// The last rounds that ended on their timeout: a message of one of
 	// them arriving later shows the timeout was too short.
@@ -65,6 +69,19 @@ type instance[S, M comparable] struct {
 	heard   Set // senders heard in an event round
 	// lateSeen: a late message was counted during this round already.
 	lateSeen bool
+	// Byzantine model only: lagAt is when a message of an earlier round
+	// last arrived during this round from a peer not seen in this round
+	// (lagged: one did), and extendTo the deadline this round was
+	// extended to, once, to wait for such peers (see waitForLaggards).
+	lagged   bool
+	lagAt    time.Duration
+	extendTo time.Duration
+	// soonAt: a correct peer is one round ahead; the round ends by then
+	// (Byzantine model; see step).
+	soonAt time.Duration
+	// announce: the next round tells the peers it sends nothing to that
+	// it started (Byzantine model, after a timeout; see startRound).
+	announce bool
 	// sent keeps the messages of the last rounds, for algorithms with a
 	// safety predicate only: such a round may wait beyond its timeout for
 	// enough messages, so lost ones are resent, and a peer still in one of
@@ -78,6 +95,10 @@ const keepRounds = 4
 type timedOutRound struct {
 	round int // -1: none, or already counted
 	start time.Duration
+	// early: the round did not time out but ended with the messages it
+	// expected (Round.Expect); a message of it arriving later is no
+	// evidence that the timeout is too short.
+	early bool
 }
 
 type sentRound[M any] struct {
@@ -96,7 +117,18 @@ type future[M any] struct {
 func (in *instance[S, M]) round() int    { return in.r }
 func (in *instance[S, M]) decided() bool { return in.announced }
 func (in *instance[S, M]) decision() (Value, bool) {
+	if in.learned && !in.ctx.Status.Decided {
+		return in.learnedValue, true
+	}
 	return in.ctx.Status.Decision, in.ctx.Status.Decided
+}
+
+// learn records a decision learned from peers (Byzantine model) while the
+// instance keeps taking part: it is announced, and a later decision of the
+// algorithm itself is not output again.
+func (in *instance[S, M]) learn(v Value) {
+	in.announced, in.decidedRound = true, in.r
+	in.learned, in.learnedValue = true, v
 }
 
 func (in *instance[S, M]) start(input Value) {
@@ -133,6 +165,9 @@ func (in *instance[S, M]) message(from core.NodeID, round int, body any) {
 	switch {
 	case round < in.r:
 		rt.stats.Past++
+		if from != rt.id && in.s.highest[from] < in.r {
+			in.lagged, in.lagAt = true, rt.ctx.Now()
+		}
 		in.late(round)
 		in.resend(round, from)
 		if from != rt.id && in.e.alg.Spec.Safety.Any() {
@@ -160,6 +195,9 @@ func (in *instance[S, M]) late(r int) {
 	if in.lateSeen {
 		return
 	}
+	if t := &in.timedOut[r%keepRounds]; t.round == r && t.early {
+		return // a round that did not wait for this message
+	}
 	in.lateSeen = true
 	elapsed := time.Duration(0)
 	if t := &in.timedOut[r%keepRounds]; t.round == r {
@@ -180,6 +218,7 @@ func (in *instance[S, M]) startRound(r int) {
 	in.roundStart = rt.ctx.Now()
 	in.mb.Reset()
 	in.expired, in.heard, in.lateSeen = false, 0, false
+	in.lagged, in.lagAt, in.extendTo, in.soonAt = false, 0, 0, 0
 
 	out := in.e.out
 	out.Reset(rt.n)
@@ -188,6 +227,19 @@ func (in *instance[S, M]) startRound(r int) {
 	for p, m := range out.All() {
 		if p != rt.id {
 			rt.ctx.Send(p, Msg[M]{Instance: in.s.inst, Round: r, Body: m})
+		}
+	}
+	if in.announce {
+		// Byzantine model, after a round that timed out: tell the peers
+		// this round sends nothing to which round this is. Catch-up there
+		// needs f+1 peers seen ahead, and in rounds where processes send
+		// to one coordinator only (PBFT's view change), nothing else
+		// shows it; the others would drift apart for good.
+		in.announce = false
+		for _, p := range rt.ctx.Nodes() {
+			if p != rt.id && !out.Receivers().Has(p) {
+				rt.ctx.Send(p, Ahead{Instance: in.s.inst, Round: r})
+			}
 		}
 	}
 	if !in.e.alg.Spec.Safety.Any() {
@@ -302,9 +354,14 @@ func (in *instance[S, M]) step() {
 	rt := in.rt
 	for in.s.phase == phaseActive {
 		if in.s.maxSeen > in.r && !in.prog.IsStrict() && in.e.alg.Spec.Safety.Any() {
-			if t := in.s.catchUpTarget(rt); t > in.r {
+			if t := in.s.catchUpTarget(rt); t > in.r+1 || t == in.r+1 && rt.model != Byzantine {
 				in.catchUp(t)
 				continue
+			} else if t == in.r+1 && in.soonAt == 0 {
+				// Byzantine model, a correct peer one round ahead: this
+				// round's own messages may just have been overtaken by the
+				// next round's. End it soon, not at once.
+				in.soonAt = rt.ctx.Now() + rt.to.Cur/4
 			}
 		}
 		if !in.over() {
@@ -316,6 +373,9 @@ func (in *instance[S, M]) step() {
 			// The round waited for peers and got what it expected before
 			// its timeout: evidence that the timeout has room to spare.
 			rt.to.Early(rt.ctx.Now() - in.roundStart)
+		}
+		if in.prog.Kind() != ProgressGoAhead && in.prog.Kind() != ProgressSync && !in.expired && in.expect < rt.n {
+			in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, early: true}
 		}
 		if in.finish(false) {
 			in.startRound(in.r + 1)
@@ -336,7 +396,10 @@ func (in *instance[S, M]) armTimeout() {
 	if d <= 0 {
 		d = rt.to.Cur
 	}
-	at := in.roundStart + d
+	at := max(in.roundStart+d, in.extendTo)
+	if in.soonAt != 0 && in.extendTo == 0 {
+		at = min(at, in.soonAt)
+	}
 	if at != in.s.deadline || !in.armed() {
 		rt.arm(in.s, at)
 	}
@@ -357,12 +420,50 @@ func (in *instance[S, M]) timeout() {
 		rt.arm(in.s, rt.ctx.Now()+rt.to.Cur)
 		return
 	}
+	if in.waitForLaggards() {
+		return
+	}
 	in.rt.stats.Timeouts++
 	in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, start: in.roundStart}
+	in.announce = rt.model == Byzantine && rt.f > 0
 	if in.finish(true) {
 		in.startRound(in.r + 1)
 		in.step()
 	}
+}
+
+// waitForLaggards extends a round that timed out, once, when peers are
+// known to be a round behind and too few processes are known to have
+// reached it for a quorum (n−f, this one included). Byzantine model only.
+//
+// There, catch-up needs f+1 peers ahead, so a correct process that got a
+// round ahead of the others is never joined by them: it hears their
+// messages only after it left their round (they arrive as past messages)
+// while they hear its own early, and as every node's rounds last the same
+// timeout, the offset stays for good and no quorum ever forms at the one
+// ahead (PBFT with a crashed node and 10% loss: a node one round ahead of
+// the other two correct ones for the remaining 50 s of the run). A message
+// of the previous round arriving at time t shows its sender started that
+// round about t minus a delay ago, hence will send its message of this
+// round about one timeout after t: the round waits until t + 5/4 timeout,
+// so the two are in the same round again (offset below one round). A peer
+// k rounds behind gains one round on every such extended round, until it
+// is one behind. A round waits at most once, so a Byzantine peer sending
+// stale messages can only make rounds up to about twice as long, never
+// block them.
+func (in *instance[S, M]) waitForLaggards() bool {
+	rt := in.rt
+	if rt.model != Byzantine || rt.f == 0 || !in.lagged || in.extendTo != 0 ||
+		in.s.reached(rt, in.r) >= rt.n-rt.f {
+		return false
+	}
+	at := in.lagAt + rt.to.Cur + rt.to.Cur/4
+	in.extendTo = at
+	if at <= rt.ctx.Now() {
+		return false
+	}
+	rt.arm(in.s, at)
+	return true
 }
 
 // catchUp ends the current round with what it heard, runs the rounds up to

@@ -39,6 +39,7 @@ type slot struct {
 	maxSeen int
 	votes   []vote // Decided reports from peers
 	asks    int
+	askedAt time.Duration // when this node last asked (learn)
 }
 
 type vote struct {
@@ -70,6 +71,8 @@ type machine interface {
 	round() int
 	decided() bool
 	decision() (Value, bool)
+	// learn records a decision learned from peers, the instance going on.
+	learn(v Value)
 }
 
 func (s *slot) message(rt *Runtime, from core.NodeID, round int, body any) {
@@ -161,12 +164,18 @@ func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
 		need = rt.f + 1
 	}
 	if s.votes[i].from.Len() < need {
-		if s.phase != phasePassive && s.asks < rt.n {
+		if now := rt.ctx.Now(); s.phase != phasePassive && (s.asks < rt.n || now-s.askedAt >= 4*rt.to.Cur) {
 			// A peer says the instance is over; ask those that did not
 			// say so, since only f+1 matching answers count and peers
 			// answer only what they are sent. Each report asks again
-			// (answers may be lost), n times at most.
+			// (answers may be lost), n times at once, then at most once
+			// every 4 timeouts: a peer that decided after it was asked
+			// answers only when asked again, and with one correct
+			// decider gone (ended on 2f+1 reports), a Byzantine one and
+			// the other correct decider lingering, asking is the only
+			// way left to decide.
 			s.asks++
+			s.askedAt = now
 			for _, p := range rt.ctx.Nodes() {
 				if p != rt.id && !s.votes[i].from.Has(p) {
 					rt.ctx.Send(p, Ask{Instance: s.inst})
@@ -181,6 +190,22 @@ func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
 	}
 	rt.stats.Learned++
 	rt.output(Decision{Instance: s.inst, Value: v, Round: round, Learned: true})
+	if rt.model == Byzantine && s.phase == phaseActive && s.votes[i].from.Len()+1 < 2*rt.f+1 {
+		// Keep taking part, as a process that decided does, until 2f+1
+		// reported the decision. A learner that left at once could leave
+		// fewer than 2f+1 correct processes running the rounds while fewer
+		// than f+1 correct ones decided: the rest could then neither decide
+		// in the rounds nor learn (PBFT n=7, f=2: two correct deciders, one
+		// of which only learned and left, and three correct processes stuck
+		// for the rest of the run). So it also tells everyone, as a decider.
+		s.m.learn(v)
+		for _, p := range rt.ctx.Nodes() {
+			if p != rt.id {
+				rt.ctx.Send(p, Decided{Instance: s.inst, Value: v})
+			}
+		}
+		return
+	}
 	rt.end(s, logEntry{value: v, decided: true})
 }
 

@@ -69,6 +69,9 @@ func TestCatchUpJumpsToTheHighestRoundSeen(t *testing.T) {
 // A future message within MaxAhead waits for its round; in the Byzantine
 // model a single peer's claim to be ahead moves nobody: the (f+1)-th
 // highest round seen is the target, which some correct process reached.
+// And it must be two rounds ahead at least: a correct peer one round ahead
+// is joined when this round ends (jumping would skip this round, whose
+// messages may just be overtaken by the next round's).
 func TestByzantineCatchUpNeedsFPlusOnePeersAhead(t *testing.T) {
 	alg := minFlood()
 	alg.Spec.Model = Byzantine
@@ -76,11 +79,12 @@ func TestByzantineCatchUpNeedsFPlusOnePeersAhead(t *testing.T) {
 	n0 := newNode(t, alg, 0, 4, testCfg)
 	n0.propose(1, 5)
 	expect(t, "n3 claims round 9", n0.recv(3, msg(1, 9, 0)))
-	expect(t, "n2 says round 1: the second highest", n0.recv(2, msg(1, 1, 4)),
-		"send n1 i1/r1 x=5",
-		"send n2 i1/r1 x=5",
-		"send n3 i1/r1 x=5")
-	expect(t, "n1 says round 9 too: now two peers are there; round 2, skipped, decides", n0.recv(1, msg(1, 9, 3)),
+	expect(t, "n2 says round 1: the second highest, but only one round ahead", n0.recv(2, msg(1, 1, 4)))
+	expect(t, "n2 says round 2: two rounds ahead; round 1 is skipped", n0.recv(2, msg(1, 2, 4)),
+		"send n1 i1/r2 x=5",
+		"send n2 i1/r2 x=5",
+		"send n3 i1/r2 x=5")
+	expect(t, "n1 says round 9 too: now two peers are there; round 2 decides", n0.recv(1, msg(1, 9, 3)),
 		"output Decision{i1=4 r2}",
 		"send n1 Decided{i1=4}",
 		"send n2 Decided{i1=4}",

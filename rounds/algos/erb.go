@@ -51,6 +51,14 @@ func ERB(f int) *rounds.Algorithm[ERBState, ERBMsg] {
 					out.Broadcast(ERBMsg{V: s.V})
 				}
 			},
+			// In round 0 only the sender sends: one message at most. Later,
+			// any process may relay.
+			Expect: func(_ *ERBState, r *rounds.Ctx) int {
+				if r.Round == 0 {
+					return 1
+				}
+				return r.N
+			},
 			Update: func(s *ERBState, mb rounds.Mailbox[ERBMsg], r *rounds.Ctx) {
 				for _, m := range mb.All() {
 					if !s.Has {

@@ -64,6 +64,11 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
 					out.To(coordinator(r.Round, r.N), LVMsg{X: s.X, TS: s.TS})
 				},
+				// Only the coordinator hears anything, and a majority is
+				// what it needs (as in PSync's LastVoting).
+				Expect: func(_ *LVState, r *rounds.Ctx) int {
+					return expectIfCoord(r, coordinator(r.Round, r.N), r.N/2+1)
+				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
 					if r.ID != coordinator(r.Round, r.N) || !majority(mb.Len(), r.N) {
 						return
@@ -88,6 +93,9 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 						out.Broadcast(LVMsg{X: s.Vote})
 					}
 				},
+				Expect: func(s *LVState, r *rounds.Ctx) int {
+					return expectCoordOnly(r, coordinator(r.Round, r.N), s.Commit)
+				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
 					if m, ok := mb.Get(coordinator(r.Round, r.N)); ok {
 						s.X, s.TS = m.X, int32(r.Phase(4)+1)
@@ -101,6 +109,9 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 						out.To(coordinator(r.Round, r.N), LVMsg{})
 					}
 				},
+				Expect: func(_ *LVState, r *rounds.Ctx) int {
+					return expectIfCoord(r, coordinator(r.Round, r.N), r.N/2+1)
+				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
 					if r.ID == coordinator(r.Round, r.N) && majority(mb.Len(), r.N) {
 						s.Ready = true
@@ -113,6 +124,9 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 					if r.ID == coordinator(r.Round, r.N) && s.Ready {
 						out.Broadcast(LVMsg{X: s.Vote})
 					}
+				},
+				Expect: func(s *LVState, r *rounds.Ctx) int {
+					return expectCoordOnly(r, coordinator(r.Round, r.N), s.Ready)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
 					if m, ok := mb.Get(coordinator(r.Round, r.N)); ok {
@@ -146,4 +160,25 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 			},
 		},
 	}
+}
+
+// expectIfCoord is Round.Expect for a round in which every process sends
+// to the coordinator only: the coordinator waits for need messages, the
+// others hear nothing (0: the round ends as soon as it has sent).
+func expectIfCoord(r *rounds.Ctx, coord core.NodeID, need int) int {
+	if r.ID == coord {
+		return need
+	}
+	return 0
+}
+
+// expectCoordOnly is Round.Expect for a round in which only the
+// coordinator sends (to all, itself included), and only when sends holds
+// at the coordinator: one message at most, from the coordinator. The
+// coordinator knows whether it sends (0 if not); the others wait for it.
+func expectCoordOnly(r *rounds.Ctx, coord core.NodeID, sends bool) int {
+	if r.ID == coord && !sends {
+		return 0
+	}
+	return 1
 }

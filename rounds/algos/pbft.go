@@ -17,20 +17,29 @@ const PBFTMaxN = 7
 type PBFTEntry struct {
 	Has   bool
 	X     rounds.Value
-	PView int8
+	PView int64
 	PVal  rounds.Value
 }
 
 // PBFTState is a PBFT replica's state.
 type PBFTState struct {
 	X rounds.Value // input
-	// The latest prepared certificate held (PView < 0: none).
-	PView int8
+	// The latest prepared certificate held (PView < 0: none). Views are
+	// int64, like the round (an int) they come from, so they cannot wrap
+	// in any run (an int8 wrapped at view 128, round 512, turning a
+	// certificate into "none" and letting a later view commit another
+	// value). With padding, int64 costs no space over int8 here.
+	PView int64
 	PVal  rounds.Value
 	// SentPrep records, per view (4 bits each, views 0..7), 1 + the value
 	// of the prepare this replica signed: what lets the model know which
 	// prepared certificates can exist, so that a Byzantine replica can
-	// relay a genuine certificate but never forge one.
+	// relay a genuine certificate but never forge one. It is the checker's
+	// bookkeeping only (pbftForge reads it; no replica decision depends on
+	// it, and the runtime's Adversary sees no honest state), bounded to
+	// keep states small: the checker explores 32 rounds at most in
+	// practice (8 rounds of n=4 already take ~30 s). A check beyond view
+	// 7 would not let a Byzantine replica relay certificates of those views.
 	SentPrep uint32
 	// Within the current view:
 	HasPP    bool // accepted the primary's pre-prepare for PP
@@ -49,7 +58,7 @@ type PBFTMsg struct {
 	Kind  uint8
 	W     rounds.Value
 	X     rounds.Value
-	PView int8
+	PView int64
 	PVal  rounds.Value
 	Just  [PBFTMaxN]PBFTEntry
 }
@@ -103,6 +112,10 @@ func pbft(name string, quorumOf func(f int) int) *rounds.Algorithm[PBFTState, PB
 				Send: func(s *PBFTState, r *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
 					out.To(primary(r.Round, r.N), PBFTMsg{Kind: 0, X: s.X, PView: s.PView, PVal: s.PVal})
 				},
+				// Only the primary hears reports; a quorum is what it needs.
+				Expect: func(_ *PBFTState, r *rounds.Ctx) int {
+					return expectIfCoord(r, primary(r.Round, r.N), quorum(r.N))
+				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
 					if r.ID != primary(r.Round, r.N) {
 						return
@@ -130,6 +143,9 @@ func pbft(name string, quorumOf func(f int) int) *rounds.Algorithm[PBFTState, PB
 						out.Broadcast(PBFTMsg{Kind: 1, W: s.Proposal, Just: s.Just})
 					}
 				},
+				Expect: func(s *PBFTState, r *rounds.Ctx) int {
+					return expectCoordOnly(r, primary(r.Round, r.N), s.HasProposal)
+				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
 					m, ok := mb.Get(primary(r.Round, r.N))
 					if !ok || m.Kind != 1 || !pbftJustified(m.Just, m.W, r.N, quorum(r.N)) {
@@ -150,7 +166,7 @@ func pbft(name string, quorumOf func(f int) int) *rounds.Algorithm[PBFTState, PB
 				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
 					if s.HasPP && mb.Count(func(m PBFTMsg) bool { return m.Kind == 2 && m.W == s.PP }) >= quorum(r.N) {
-						s.Prepared, s.PView, s.PVal = true, int8(r.Phase(4)), s.PP
+						s.Prepared, s.PView, s.PVal = true, int64(r.Phase(4)), s.PP
 					}
 				},
 			},
@@ -205,7 +221,7 @@ func pbft(name string, quorumOf func(f int) int) *rounds.Algorithm[PBFTState, PB
 // (so that, when all correct replicas share an input, it is theirs); failing
 // that, when any is allowed (anyOK), the smallest reported input.
 func pbftChoose(j [PBFTMaxN]PBFTEntry, f int, anyOK bool) (rounds.Value, bool) {
-	best := int8(-1)
+	best := int64(-1)
 	var w rounds.Value
 	for _, e := range j {
 		if e.Has && e.PView > best {
@@ -279,7 +295,7 @@ func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) f
 							}
 						}
 						if signed >= f+1 {
-							out = append(out, PBFTEntry{Has: true, X: x, PView: int8(v), PVal: w})
+							out = append(out, PBFTEntry{Has: true, X: x, PView: int64(v), PVal: w})
 						}
 					}
 				}

@@ -48,6 +48,9 @@ func ShortLastVoting() *rounds.Algorithm[SLVState, SLVMsg] {
 				Send: func(s *SLVState, r *rounds.Ctx, out *rounds.Outbox[SLVMsg]) {
 					out.To(coord(r.Round, r.N), SLVMsg{X: s.X, TS: s.TS})
 				},
+				Expect: func(_ *SLVState, r *rounds.Ctx) int {
+					return expectIfCoord(r, coord(r.Round, r.N), r.N/2+1)
+				},
 				Update: func(s *SLVState, mb rounds.Mailbox[SLVMsg], r *rounds.Ctx) {
 					if r.ID != coord(r.Round, r.N) || !majority(mb.Len(), r.N) {
 						return
@@ -67,6 +70,9 @@ func ShortLastVoting() *rounds.Algorithm[SLVState, SLVMsg] {
 					if r.ID == coord(r.Round, r.N) && s.Commit {
 						out.Broadcast(SLVMsg{X: s.Vote})
 					}
+				},
+				Expect: func(s *SLVState, r *rounds.Ctx) int {
+					return expectCoordOnly(r, coord(r.Round, r.N), s.Commit)
 				},
 				Update: func(s *SLVState, mb rounds.Mailbox[SLVMsg], r *rounds.Ctx) {
 					if m, ok := mb.Get(coord(r.Round, r.N)); ok {

@@ -42,6 +42,8 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 				Send: func(s *TwoPCState, _ *rounds.Ctx, out *rounds.Outbox[TwoPCMsg]) {
 					out.To(coord, TwoPCMsg{V: s.Vote})
 				},
+				// The coordinator needs every vote; the others hear nothing.
+				Expect: func(_ *TwoPCState, r *rounds.Ctx) int { return expectIfCoord(r, coord, r.N) },
 				Update: func(s *TwoPCState, mb rounds.Mailbox[TwoPCMsg], r *rounds.Ctx) {
 					if _, done := r.Decided(); r.ID != coord || done {
 						return
@@ -59,6 +61,10 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 					if v, done := r.Decided(); r.ID == coord && done {
 						out.Broadcast(TwoPCMsg{V: v})
 					}
+				},
+				Expect: func(_ *TwoPCState, r *rounds.Ctx) int {
+					_, done := r.Decided()
+					return expectCoordOnly(r, coord, done)
 				},
 				Update: func(s *TwoPCState, mb rounds.Mailbox[TwoPCMsg], r *rounds.Ctx) {
 					if m, ok := mb.Get(coord); ok {
