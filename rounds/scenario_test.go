@@ -12,12 +12,8 @@ import (
 
 func setup(t *testing.T, sc scenario.Scenario, n int, spec string) sim.Setup {
 	t.Helper()
-	sp, err := fault.Parse(spec)
+	s, err := sim.NewSetup(sc, n, spec)
 	if err != nil {
-		t.Fatal(err)
-	}
-	s := sim.Setup{Scenario: sc, N: n, Faults: sp, RoundTrip: true}
-	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	return s
