@@ -84,21 +84,28 @@ type PBFTMsg struct {
 // signature, so it can only claim certificates that exist. Threshold:
 // n = 3f+1 (n > 3f). It decides in a view with a correct primary in which
 // correct replicas hear each other.
+//
+// Quorums are ⌈(n+f+1)/2⌉ replicas: 2f+1 when n = 3f+1, and in general the
+// smallest size at which any two quorums share a correct replica (two
+// quorums overlap in 2q−n ≥ f+1 replicas). A fixed 2f+1 is not enough when
+// n > 3f+1: with n = 5 and f = 1 two quorums of 3 may meet only in the
+// Byzantine replica, and `rondo check pbft -n 5 --rounds 4 --faults
+// byzantine=1` finds agreement broken in four rounds.
 func PBFT() *rounds.Algorithm[PBFTState, PBFTMsg] {
-	return pbft("pbft", func(f int) int { return 2*f + 1 })
+	return pbft("pbft", func(n, f int) int { return (n + f + 2) / 2 })
 }
 
 // BrokenPBFTQuorum2f is PBFT with quorums of 2f instead of 2f+1: two
 // quorums no longer share a correct replica, and agreement fails.
 func BrokenPBFTQuorum2f() *rounds.Algorithm[PBFTState, PBFTMsg] {
-	return pbft("pbft-2f", func(f int) int { return 2 * f })
+	return pbft("pbft-2f", func(_, f int) int { return 2 * f })
 }
 
 func pbftF(n int) int { return (n - 1) / 3 }
 
-func pbft(name string, quorumOf func(f int) int) *rounds.Algorithm[PBFTState, PBFTMsg] {
+func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState, PBFTMsg] {
 	primary := func(round, n int) core.NodeID { return core.NodeID((round / 4) % n) }
-	quorum := func(n int) int { return quorumOf(pbftF(n)) }
+	quorum := func(n int) int { return quorumOf(n, pbftF(n)) }
 	return &rounds.Algorithm[PBFTState, PBFTMsg]{
 		Name:    name,
 		Summary: "PBFT-style Byzantine consensus: view change, pre-prepare, prepare, commit (n = 3f+1)",
