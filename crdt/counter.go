@@ -1,73 +1,36 @@
 package crdt
 
 import (
-	"maps"
-
 	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/lattice"
 )
 
 // GCounter is the grow-only counter (Shapiro et al., §3.1.1): one entry
-// per node, each only ever raised by its own node, merged by pointwise max.
-// The zero value counts 0.
+// per node, each only ever raised by its own node, merged by pointwise max
+// — a vector clock read as the sum of its entries. The zero value counts 0.
 type GCounter struct {
-	n map[core.NodeID]uint64
+	v lattice.VClock
 }
 
 // Inc adds by to node's entry and returns the delta: that entry alone.
 func (g *GCounter) Inc(node core.NodeID, by uint64) *GCounter {
-	if g.n == nil {
-		g.n = make(map[core.NodeID]uint64)
-	}
-	g.n[node] += by
-	return &GCounter{n: map[core.NodeID]uint64{node: g.n[node]}}
+	return &GCounter{v: *g.v.Advance(node, by)}
 }
 
 // Value is the sum of the entries.
-func (g *GCounter) Value() uint64 {
-	var s uint64
-	for _, v := range g.n {
-		s += v
-	}
-	return s
-}
+func (g *GCounter) Value() uint64 { return g.v.Sum() }
 
 // Merge takes the pointwise max.
-func (g *GCounter) Merge(o *GCounter) bool {
-	changed := false
-	for k, v := range o.n {
-		if v > g.n[k] {
-			if g.n == nil {
-				g.n = make(map[core.NodeID]uint64, len(o.n))
-			}
-			g.n[k] = v
-			changed = true
-		}
-	}
-	return changed
-}
+func (g *GCounter) Merge(o *GCounter) bool { return g.v.Merge(&o.v) }
 
 // LessEq reports whether every entry of g is ≤ o's.
-func (g *GCounter) LessEq(o *GCounter) bool {
-	for k, v := range g.n {
-		if v > o.n[k] {
-			return false
-		}
-	}
-	return true
-}
+func (g *GCounter) LessEq(o *GCounter) bool { return g.v.LessEq(&o.v) }
 
 // IsBot reports whether every entry is 0.
-func (g *GCounter) IsBot() bool {
-	for _, v := range g.n {
-		if v != 0 {
-			return false
-		}
-	}
-	return true
-}
+func (g *GCounter) IsBot() bool { return g.v.IsBot() }
 
 // Clone copies g.
-func (g *GCounter) Clone() *GCounter { return &GCounter{n: maps.Clone(g.n)} }
+func (g *GCounter) Clone() *GCounter { return &GCounter{v: *g.v.Clone()} }
 
 // PNCounter is a counter that goes up and down (Shapiro et al., §3.1.2):
 // a pair of GCounters, increments and decrements. The zero value counts 0.

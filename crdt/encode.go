@@ -9,6 +9,7 @@ import (
 
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/crdt/internal/wire"
+	"github.com/rondo-dev/rondo/lattice"
 )
 
 // The binary encodings here are versioned by a leading tag byte per type,
@@ -236,31 +237,30 @@ func expectTag(r *wire.Reader, tag byte) {
 // ---- GCounter, PNCounter
 
 func appendGCounter(b []byte, g *GCounter) []byte {
-	nodes := slices.Sorted(maps.Keys(g.n))
+	nodes := g.v.Nodes()
 	b = wire.AppendUvarint(b, uint64(len(nodes)))
 	for _, n := range nodes {
-		b = wire.AppendUvarint(wire.AppendUvarint(b, uint64(n)), g.n[n])
+		b = wire.AppendUvarint(wire.AppendUvarint(b, uint64(n)), g.v.Get(n))
 	}
 	return b
 }
 
 func readGCounter(r *wire.Reader, g *GCounter) {
 	n := r.Count(2)
+	entries := make(map[core.NodeID]uint64, n)
 	for range n {
 		node := core.NodeID(r.Uint(1<<32 - 1))
 		v := r.Uvarint()
 		if r.Err() != nil {
 			return
 		}
-		if g.n == nil {
-			g.n = make(map[core.NodeID]uint64, n)
-		}
-		if _, dup := g.n[node]; dup {
+		if _, dup := entries[node]; dup {
 			r.Fail(errMalformed)
 			return
 		}
-		g.n[node] = v
+		entries[node] = v
 	}
+	g.v = *lattice.VClockOf(entries)
 }
 
 // AppendBinary appends the encoding of g.

@@ -18,13 +18,30 @@ type VClock struct {
 // Get returns node's entry.
 func (v *VClock) Get(node core.NodeID) uint64 { return v.m[node] }
 
+// VClockOf returns the clock with the given entries (copied).
+func VClockOf(entries map[core.NodeID]uint64) *VClock {
+	return &VClock{m: maps.Clone(entries)}
+}
+
 // Tick advances node's entry by one and returns the delta {node: new}.
-func (v *VClock) Tick(node core.NodeID) *VClock {
+func (v *VClock) Tick(node core.NodeID) *VClock { return v.Advance(node, 1) }
+
+// Advance adds by to node's entry and returns the delta {node: new}.
+func (v *VClock) Advance(node core.NodeID, by uint64) *VClock {
 	if v.m == nil {
 		v.m = make(map[core.NodeID]uint64)
 	}
-	v.m[node]++
+	v.m[node] += by
 	return &VClock{m: map[core.NodeID]uint64{node: v.m[node]}}
+}
+
+// Sum adds up the entries: the number of events the clock has seen.
+func (v *VClock) Sum() uint64 {
+	var s uint64
+	for _, c := range v.m {
+		s += c
+	}
+	return s
 }
 
 // Nodes returns the nodes with a non-zero entry, in increasing order.
