@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
+
+	"github.com/rondo-dev/rondo/core"
 )
 
 // FileStorage is a core.Storage kept in a directory, one file per key. A
@@ -17,9 +18,9 @@ import (
 // or the new one, never a torn one. Values are also cached in memory, so
 // Get and Keys never touch the disk.
 type FileStorage struct {
-	dir string
-	mu  sync.Mutex
-	m   map[string][]byte
+	dir   string
+	mu    sync.Mutex // serialises writes to the directory
+	cache core.MemStorage
 }
 
 // MaxKeyLen bounds a FileStorage key: keys are hex-encoded into file names,
@@ -41,7 +42,7 @@ func OpenFileStorage(dir string) (*FileStorage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: reading data dir: %w", err)
 	}
-	s := &FileStorage{dir: dir, m: make(map[string][]byte)}
+	s := &FileStorage{dir: dir}
 	for _, e := range ents {
 		name := e.Name()
 		if strings.HasSuffix(name, tmpSuffix) {
@@ -61,7 +62,7 @@ func OpenFileStorage(dir string) (*FileStorage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("storage: %w", err)
 		}
-		s.m[string(key)] = v
+		s.cache.Put(string(key), v)
 	}
 	return s, nil
 }
@@ -70,16 +71,8 @@ func (s *FileStorage) path(key string) string {
 	return filepath.Join(s.dir, keyPrefix+hex.EncodeToString([]byte(key)))
 }
 
-// Get returns a copy of the value stored under key.
-func (s *FileStorage) Get(key string) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[key]
-	if !ok {
-		return nil, false
-	}
-	return append([]byte(nil), v...), true
-}
+// Get returns a copy of the value stored under key, from memory.
+func (s *FileStorage) Get(key string) ([]byte, bool) { return s.cache.Get(key) }
 
 // Put stores value under key durably.
 func (s *FileStorage) Put(key string, value []byte) error {
@@ -101,15 +94,14 @@ func (s *FileStorage) Put(key string, value []byte) error {
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("storage: writing %q: %w", key, err)
 	}
-	s.m[key] = append([]byte(nil), value...)
-	return nil
+	return s.cache.Put(key, value)
 }
 
 // Delete removes key durably; deleting a missing key is not an error.
 func (s *FileStorage) Delete(key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.m[key]; !ok {
+	if _, ok := s.cache.Get(key); !ok {
 		return nil
 	}
 	if err := os.Remove(s.path(key)); err != nil && !os.IsNotExist(err) {
@@ -118,23 +110,11 @@ func (s *FileStorage) Delete(key string) error {
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("storage: deleting %q: %w", key, err)
 	}
-	delete(s.m, key)
-	return nil
+	return s.cache.Delete(key)
 }
 
-// Keys lists the stored keys that start with prefix, sorted.
-func (s *FileStorage) Keys(prefix string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ks []string
-	for k := range s.m {
-		if strings.HasPrefix(k, prefix) {
-			ks = append(ks, k)
-		}
-	}
-	sort.Strings(ks)
-	return ks
-}
+// Keys lists the stored keys that start with prefix, sorted, from memory.
+func (s *FileStorage) Keys(prefix string) []string { return s.cache.Keys(prefix) }
 
 func writeSynced(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)

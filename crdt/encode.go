@@ -139,16 +139,7 @@ func readDots(r *wire.Reader) []Dot {
 		r.Fail(errMalformed) // a stored entry always has a dot
 		return nil
 	}
-	ds := make([]Dot, 0, n)
-	for range n {
-		d := readDot(r)
-		if slices.Contains(ds, d) {
-			r.Fail(errMalformed)
-		}
-		ds = append(ds, d)
-	}
-	slices.SortFunc(ds, cmpDot)
-	return ds
+	return readDotsN(r, uint64(n))
 }
 
 // appendContext writes the version vector, then the cloud as ranges of

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,15 +11,7 @@ import (
 
 func checkJSON(t *testing.T, args ...string) (int, map[string]any) {
 	t.Helper()
-	code, out, errOut := rondo(t, append([]string{"check"}, append(args, "--json")...)...)
-	var m map[string]any
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatalf("--json printed %q (stderr %q): %v", out, errOut, err)
-	}
-	if strings.Count(strings.TrimSpace(out), "\n") != 0 {
-		t.Fatalf("--json printed more than one line: %q", out)
-	}
-	return code, m
+	return jsonOut(t, append([]string{"check"}, args...)...)
 }
 
 func TestCheckOTRHoldsAndReportsItsStateSpace(t *testing.T) {

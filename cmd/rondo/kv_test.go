@@ -4,16 +4,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rondo-dev/rondo/cluster"
 )
 
 // kvProcess is a rondo kv running as its own OS process.
@@ -72,15 +68,6 @@ func startKV(t *testing.T, bin string, args ...string) *kvProcess {
 	return p
 }
 
-func kvBuild(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rondo")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // kvCall makes one request and returns the status and the body.
 func kvCall(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
@@ -116,29 +103,9 @@ func kvEventually(t *testing.T, d time.Duration, what string, cond func() bool) 
 func kvCluster(t *testing.T, bin string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command(bin, "certs", "--out", dir, "--nodes", "3").CombinedOutput(); err != nil {
-		t.Fatalf("rondo certs: %v\n%s", err, out)
-	}
+	runTool(t, bin, "certs", "--out", dir, "--nodes", "3")
 	path := filepath.Join(dir, "cluster.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := cluster.ParseConfig(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range cfg.Nodes {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Nodes[i].Addr = ln.Addr().String()
-		ln.Close()
-	}
-	if err := cfg.Write(path); err != nil {
-		t.Fatal(err)
-	}
+	rewriteConfig(t, path, path, freeAddrs(t, 3))
 	return path
 }
 
@@ -150,7 +117,7 @@ func TestLatticeKVConvergesAcrossThreeProcessesAfterAPartitionHeals(t *testing.T
 	if testing.Short() {
 		t.Skip("builds the binary and starts three processes")
 	}
-	bin := kvBuild(t)
+	bin := buildRondo(t)
 	cfg := kvCluster(t, bin)
 	var urls []string
 	var procs []*kvProcess
@@ -225,7 +192,7 @@ func TestKVEmbeddedDefaultsServeThreeReplicas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := kvBuild(t)
+	bin := buildRondo(t)
 	p := startKV(t, bin, "--mode", "lattice")
 	if len(p.urls) != 3 {
 		t.Fatalf("rondo kv started %d replicas, want 3", len(p.urls))

@@ -21,9 +21,11 @@ func rondo(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-func simJSON(t *testing.T, args ...string) (int, map[string]any) {
+// jsonOut runs a rondo command with --json and parses the one object it
+// must print on one line.
+func jsonOut(t *testing.T, args ...string) (int, map[string]any) {
 	t.Helper()
-	code, out, errOut := rondo(t, append([]string{"sim"}, append(args, "--json")...)...)
+	code, out, errOut := rondo(t, append(args, "--json")...)
 	var m map[string]any
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("--json printed %q (stderr %q): %v", out, errOut, err)
@@ -32,6 +34,11 @@ func simJSON(t *testing.T, args ...string) (int, map[string]any) {
 		t.Fatalf("--json printed more than one line: %q", out)
 	}
 	return code, m
+}
+
+func simJSON(t *testing.T, args ...string) (int, map[string]any) {
+	t.Helper()
+	return jsonOut(t, append([]string{"sim"}, args...)...)
 }
 
 func TestSimSameSeedSameDigest(t *testing.T) {
