@@ -16,19 +16,32 @@ func (c *nodeContext) ID() core.NodeID       { return c.n.cfg.ID }
 func (c *nodeContext) Nodes() []core.NodeID  { return c.n.nodes }
 func (c *nodeContext) Now() time.Duration    { return time.Since(c.n.start) }
 func (c *nodeContext) Rand() *rand.Rand      { return c.n.rng }
-func (c *nodeContext) Storage() core.Storage { return c.n.cfg.Storage }
+func (c *nodeContext) Storage() core.Storage { return c.n.store }
 func (c *nodeContext) Logger() *slog.Logger  { return c.n.log }
 
-func (c *nodeContext) SetTimer(key string, after time.Duration) { c.n.timers.set(key, after) }
+func (c *nodeContext) SetTimer(key string, after time.Duration) {
+	if c.n.failed == nil {
+		c.n.timers.set(key, after)
+	}
+}
 func (c *nodeContext) CancelTimer(key string)                   { c.n.timers.cancel(key) }
 
 // Send encodes msg with the codec even for the node itself, so a message
 // that cannot cross the network fails here too.
 func (c *nodeContext) Send(to core.NodeID, msg any) {
 	n := c.n
+	if n.failed != nil {
+		return
+	}
 	payload, err := n.cfg.Codec.Append(nil, msg)
 	if err != nil {
 		n.log.Error("cannot encode message; not sent", "to", uint32(to), "type", typeName(msg), "reason", err.Error())
+		return
+	}
+	if len(payload) > n.maxMsg {
+		// The transport would refuse it (and does, for a peer); a message to
+		// self is held to the same limit so that no world is laxer.
+		n.tooLarge(to, msg, len(payload))
 		return
 	}
 	if to == n.cfg.ID {
@@ -45,8 +58,25 @@ func (c *nodeContext) Send(to core.NodeID, msg any) {
 	}
 }
 
+// Fail stops the node for good when the current handler returns; see
+// core.Context.
+func (c *nodeContext) Fail(err error) {
+	if c.n.failed == nil {
+		c.n.failed = err
+	}
+}
+
 func (c *nodeContext) Output(v any) {
-	if c.n.cfg.Output != nil {
+	if c.n.failed == nil && c.n.cfg.Output != nil {
 		c.n.cfg.Output(Output{Node: c.n.cfg.ID, Incarnation: c.n.cfg.Incarnation, At: c.Now(), Value: v})
+	}
+}
+
+// tooLarge logs (rate-limited) a message the transport would refuse.
+func (n *Node) tooLarge(to core.NodeID, msg any, size int) {
+	n.tr.CountTooLarge(to)
+	if k, ok := n.big.allow(time.Now()); ok {
+		n.log.Warn("message larger than the frame limit; not sent (the protocol must split it)",
+			"to", uint32(to), "type", typeName(msg), "bytes", size, "limit", n.maxMsg, "suppressed", k)
 	}
 }

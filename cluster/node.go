@@ -78,8 +78,15 @@ type Node struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
-	err      error // a panic in the process, set before done closes
+	err      error // a panic or a fail-stop, set before done closes
 	coll     prometheus.Collector
+	store    core.Storage // cfg.Storage with the fail-stop policy
+	maxMsg   int
+	// failed is set by Context.Fail (or a failed storage write) on the
+	// node's goroutine; it silences the rest of the handler, and the loop
+	// stops after it.
+	failed error
+	big    rateLimit // WARN lines about oversized messages
 }
 
 // inboxLen bounds the events waiting for a node's goroutine. A full inbox
@@ -112,6 +119,11 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	}
 	for i := range cfg.Addrs {
 		n.nodes = append(n.nodes, core.NodeID(i))
+	}
+	n.store = core.FailStop(cfg.Storage, func(err error) { (&nodeContext{n}).Fail(err) })
+	n.maxMsg = cfg.MaxFrame
+	if n.maxMsg <= 0 {
+		n.maxMsg = core.MaxMessageSize
 	}
 	n.timers.init(n)
 	tr, err := transport.New(transport.Config{
@@ -151,6 +163,11 @@ func (n *Node) receive(from core.NodeID, payload []byte) error {
 // post hands an event to the node's goroutine; it gives up if the node stops.
 func (n *Node) post(ev any) bool {
 	select {
+	case <-n.done: // stopped by itself: a buffered inbox must not say yes
+		return false
+	default:
+	}
+	select {
 	case n.inbox <- ev:
 		return true
 	case <-n.stopping:
@@ -181,12 +198,17 @@ func (n *Node) Stop() {
 	})
 }
 
-// Done is closed when the node's goroutine has ended (Stop, or a panic in
-// the process).
+// Done is closed when the node's goroutine has ended (Stop, a panic in the
+// process, or a fail-stop).
 func (n *Node) Done() <-chan struct{} { return n.done }
 
-// Err is the panic that stopped the process, if any; valid after Done.
+// Err is why the node stopped by itself (a panic in the process, or a
+// fail-stop: Context.Fail or a failed storage write), or nil after Stop;
+// valid after Done. A fail-stop error wraps ErrFailStop.
 func (n *Node) Err() error { return n.err }
+
+// ErrFailStop wraps the error of a node that stopped itself for good.
+var ErrFailStop = errors.New("node stopped (fail-stop)")
 
 // Transport is the node's transport, for its statistics.
 func (n *Node) Transport() *transport.Transport { return n.tr }
@@ -206,10 +228,15 @@ func (n *Node) loop() {
 	}()
 	ctx := &nodeContext{n}
 	n.proc.Init(ctx)
-	if n.cfg.Incarnation > 0 {
+	if n.failed == nil && n.cfg.Incarnation > 0 {
 		n.proc.Handle(ctx, core.Restart{Incarnation: n.cfg.Incarnation})
 	}
 	for {
+		if n.failed != nil {
+			n.err = fmt.Errorf("node %d: %w: %w", n.cfg.ID, ErrFailStop, n.failed)
+			n.log.Error("node stopped for good (fail-stop); fix the cause and restart it", "reason", n.failed.Error())
+			return
+		}
 		if len(n.local) > 0 {
 			m := n.local[0]
 			n.local = n.local[1:]

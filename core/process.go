@@ -54,4 +54,11 @@ type Context interface {
 	Output(v any)
 	// Logger logs with the node's identity attached.
 	Logger() *slog.Logger
+	// Fail stops this node for good (fail-stop): nothing the current Init or
+	// Handle call does after it leaves the node (no send, timer or output),
+	// and no further event reaches the process. A process calls it when it
+	// cannot go on safely, such as when what it persisted does not decode.
+	// The world logs err at ERROR; a real node's OS process exits non-zero.
+	// A failed Storage write calls it implicitly: see Storage.
+	Fail(err error)
 }

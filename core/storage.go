@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 )
@@ -8,6 +9,13 @@ import (
 // Storage is the state of a node that survives a crash. Put and Delete are
 // durable when they return: the real runtime writes through to disk with
 // fsync; the simulator keeps the map across a crash and a restart.
+//
+// A write that fails (a full disk, an I/O error) stops the node: the
+// Storage a world hands a process calls Context.Fail with the error before
+// returning it, so whatever the process does next in the same handler
+// stays inside it. One policy for every model: a node never acts on state
+// it could not make durable. The error is still returned, so the process
+// can stop its own work early.
 type Storage interface {
 	Get(key string) (value []byte, ok bool)
 	Put(key string, value []byte) error
@@ -65,4 +73,30 @@ func (s *MemStorage) Keys(prefix string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// FailStop returns s with the policy every world applies: a Put or Delete
+// that fails calls fail with the error (which stops the node) before the
+// error is returned to the process.
+func FailStop(s Storage, fail func(error)) Storage { return failStop{s, fail} }
+
+type failStop struct {
+	Storage
+	fail func(error)
+}
+
+func (f failStop) Put(key string, value []byte) error {
+	err := f.Storage.Put(key, value)
+	if err != nil {
+		f.fail(fmt.Errorf("storage write of %q failed: %w", key, err))
+	}
+	return err
+}
+
+func (f failStop) Delete(key string) error {
+	err := f.Storage.Delete(key)
+	if err != nil {
+		f.fail(fmt.Errorf("storage delete of %q failed: %w", key, err))
+	}
+	return err
 }

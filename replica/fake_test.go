@@ -1,6 +1,7 @@
 package replica_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -57,3 +58,4 @@ func (c *deskCtx) Rand() *rand.Rand               { return rand.New(rand.NewPCG(
 func (c *deskCtx) Storage() core.Storage          { return c.d.store[c.id] }
 func (c *deskCtx) Output(v any)                   { c.d.outputs[c.id] = append(c.d.outputs[c.id], v) }
 func (c *deskCtx) Logger() *slog.Logger           { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func (c *deskCtx) Fail(err error)                 { panic(fmt.Sprintf("node %d failed: %v", c.id, err)) }

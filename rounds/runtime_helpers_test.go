@@ -47,6 +47,7 @@ func (c *fakeCtx) SetTimer(key string, after time.Duration) {
 	c.timer = c.now + after
 }
 func (c *fakeCtx) CancelTimer(key string) { c.timer = -1 }
+func (c *fakeCtx) Fail(err error)         { c.log = append(c.log, fmt.Sprintf("fail %v", err)) }
 
 // take returns the transcript so far and clears it.
 func (c *fakeCtx) take() []string {

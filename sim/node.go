@@ -18,9 +18,13 @@ type node struct {
 	up     bool
 	inc    int
 	timers timers
-	store  *core.MemStorage
+	store  core.Storage // survives crashes
+	view   core.Storage // store, with the fail-stop policy
 	rng    *rand.Rand
 	log    *slog.Logger
+	// failed is the reason the node stopped for good (Context.Fail), or
+	// nil. Set inside a handler, it silences the rest of that handler.
+	failed error
 }
 
 // start begins incarnation inc with a fresh process value; only the storage
@@ -36,9 +40,10 @@ func (n *node) start(inc int) {
 		n.proc = n.w.cfg.New(n.id, n.w.cfg.N)
 	}
 	n.proc.Init(n)
-	if inc > 0 {
+	if n.failed == nil && inc > 0 {
 		n.proc.Handle(n, core.Restart{Incarnation: inc})
 	}
+	n.w.afterHandle(n)
 }
 
 // crash loses the volatile state: the process value, its timers, and every
@@ -53,10 +58,26 @@ func (n *node) crash() {
 func (n *node) ID() core.NodeID            { return n.id }
 func (n *node) Nodes() []core.NodeID       { return n.w.ids }
 func (n *node) Now() time.Duration         { return time.Duration(n.w.now) }
-func (n *node) Storage() core.Storage      { return n.store }
-func (n *node) Send(to core.NodeID, m any) { n.w.send(n.id, to, m) }
+func (n *node) Storage() core.Storage      { return n.view }
+
+func (n *node) Send(to core.NodeID, m any) {
+	if n.failed == nil {
+		n.w.send(n.id, to, m)
+	}
+}
+
+// Fail records why the node stops; the world takes it down when the
+// current handler returns.
+func (n *node) Fail(err error) {
+	if n.failed == nil {
+		n.failed = err
+	}
+}
 
 func (n *node) SetTimer(key string, after time.Duration) {
+	if n.failed != nil {
+		return
+	}
 	n.w.timerGen++
 	gen := n.w.timerGen
 	n.timers.set(key, gen)
@@ -78,6 +99,9 @@ func (n *node) Rand() *rand.Rand {
 }
 
 func (n *node) Output(v any) {
+	if n.failed != nil {
+		return
+	}
 	w := n.w
 	w.hist.Observations = append(w.hist.Observations, scenario.Observation{
 		At: time.Duration(w.now), Node: n.id, Incarnation: n.inc, Output: true, Value: v})

@@ -39,13 +39,24 @@ type Config struct {
 	// Inputs are the client requests of the run.
 	Inputs []scenario.Input
 	// Codec, if set, round-trips every message through its encoding, so that
-	// a message the real network could not carry fails here first.
+	// a message the real network could not carry fails here first: one that
+	// does not encode or decode stops the run with an error, and one whose
+	// encoding exceeds MaxMessage is dropped and counted, as the transport
+	// drops it.
 	Codec core.Codec
+	// MaxMessage bounds an encoded message (default core.MaxMessageSize, the
+	// transport's frame limit). It is enforced only when Codec is set: the
+	// size of a message is the size of its encoding.
+	MaxMessage int
 	// MaxTime ends the run in virtual time (default DefaultMaxTime); a run
 	// also ends when nothing is left to happen.
 	MaxTime time.Duration
 	// MaxEvents ends a run that never quiesces (default 50 million).
 	MaxEvents int
+	// Storage, if set, builds node id's storage (default: a fresh
+	// core.MemStorage per node). It is called once per run: storage
+	// survives crashes. Tests use it to make writes fail.
+	Storage func(id core.NodeID) core.Storage
 	// Trace, if set, records every event.
 	Trace *trace.Writer
 	// Logger receives the processes' logs (default: discarded).
@@ -61,11 +72,26 @@ type Result struct {
 	Delivered int
 	Dropped   int
 	Duplicate int
+	// TooLarge counts the messages refused because their encoding exceeded
+	// Config.MaxMessage (they are counted in Dropped too).
+	TooLarge int
 	// End is the virtual time the run stopped at.
 	End time.Duration
 	// Quiescent is true when the run stopped because nothing was left to
 	// happen (rather than at MaxTime or MaxEvents).
 	Quiescent bool
+	// HitMaxEvents is true when the run stopped at Config.MaxEvents.
+	HitMaxEvents bool
+	// Failed lists the nodes that stopped for good (Context.Fail, or a
+	// failed storage write), in the order they stopped.
+	Failed []FailStop
+}
+
+// FailStop is a node that stopped for good, and why.
+type FailStop struct {
+	Node   core.NodeID
+	At     time.Duration
+	Reason string
 }
 
 // Run executes one simulated run.
@@ -101,6 +127,7 @@ type world struct {
 	discard  *slog.Logger
 	maxTime  int64
 	maxEvent int
+	maxMsg   int
 }
 
 func newWorld(cfg Config) (*world, error) {
@@ -124,6 +151,10 @@ func newWorld(cfg Config) (*world, error) {
 		faults:   cfg.Faults,
 		maxTime:  int64(cfg.MaxTime),
 		maxEvent: cfg.MaxEvents,
+		maxMsg:   cfg.MaxMessage,
+	}
+	if w.maxMsg <= 0 {
+		w.maxMsg = core.MaxMessageSize
 	}
 	if w.maxTime <= 0 {
 		w.maxTime = int64(DefaultMaxTime)
@@ -153,7 +184,14 @@ func newWorld(cfg Config) (*world, error) {
 	}
 	w.nodes = make([]*node, cfg.N)
 	for i := range w.nodes {
-		w.nodes[i] = &node{w: w, id: core.NodeID(i), up: true, store: &core.MemStorage{}}
+		n := &node{w: w, id: core.NodeID(i), up: true}
+		if cfg.Storage != nil {
+			n.store = cfg.Storage(n.id)
+		} else {
+			n.store = &core.MemStorage{}
+		}
+		n.view = core.FailStop(n.store, n.Fail)
+		w.nodes[i] = n
 	}
 	return w, nil
 }
@@ -185,7 +223,11 @@ func (w *world) run() (*Result, error) {
 		}
 	}
 	for w.q.len() > 0 {
-		if w.q.peek() > w.maxTime || w.res.Events >= w.maxEvent {
+		if w.q.peek() > w.maxTime {
+			break
+		}
+		if w.res.Events >= w.maxEvent {
+			w.res.HitMaxEvents = true
 			break
 		}
 		at, it := w.q.pop()
@@ -227,6 +269,7 @@ func (w *world) dispatch(it *item) {
 			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Timer, Node: int(n.id), Peer: -1, Seq: it.gen, Detail: it.key})
 		}
 		n.proc.Handle(n, core.Timer{Key: it.key})
+		w.afterHandle(n)
 	case kInput:
 		n := w.nodes[it.to]
 		if !n.up {
@@ -242,6 +285,7 @@ func (w *world) dispatch(it *item) {
 			w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Input, Node: int(n.id), Peer: -1, Msg: w.render(it.body)})
 		}
 		n.proc.Handle(n, core.Request{Body: it.body})
+		w.afterHandle(n)
 	case kFault:
 		w.applyFault(w.plan.Actions[it.gen])
 	}
@@ -276,6 +320,21 @@ func (w *world) deliver(it *item) {
 		w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Deliver, Node: int(it.to), Peer: int(it.from), Seq: it.gen})
 	}
 	n.proc.Handle(n, core.Message{From: core.NodeID(it.from), Body: it.body})
+	w.afterHandle(n)
+}
+
+// afterHandle takes a node that called Fail down for good: like a crash,
+// but it never restarts, and the history counts it as crashed (a fail-stop
+// node is faulty, not correct).
+func (w *world) afterHandle(n *node) {
+	if n.failed == nil || !n.up {
+		return
+	}
+	n.Logger().Error("node stopped (fail-stop)", "reason", n.failed.Error())
+	w.trace(trace.Event{At: time.Duration(w.now), Kind: trace.Crash, Node: int(n.id), Peer: -1, Detail: "fail-stop: " + n.failed.Error()})
+	n.crash()
+	w.hist.Crashed[n.id] = true
+	w.res.Failed = append(w.res.Failed, FailStop{Node: n.id, At: time.Duration(w.now), Reason: n.failed.Error()})
 }
 
 // send puts a message on the network, deciding its fate with the world's rng.
@@ -292,6 +351,10 @@ func (w *world) send(from, to core.NodeID, msg any) {
 			return
 		}
 		w.buf = b
+		if len(b) > w.maxMsg {
+			w.tooLarge(from, to, msg, len(b))
+			return
+		}
 		back, err := w.cfg.Codec.Decode(b)
 		if err != nil {
 			w.fail(fmt.Errorf("sim: node %d sent %T, which does not decode from its own encoding: %w", from, msg, err))
@@ -323,6 +386,22 @@ func (w *world) send(from, to core.NodeID, msg any) {
 	}
 }
 
+// tooLarge refuses a message whose encoding the transport would refuse: it
+// never leaves the sender, and the sender's log says so, as on the real
+// runtime.
+func (w *world) tooLarge(from, to core.NodeID, msg any, size int) {
+	w.msgs++
+	w.res.Sent++
+	w.res.Dropped++
+	w.res.TooLarge++
+	w.nodes[from].Logger().Warn("message larger than the frame limit; not sent",
+		"to", uint32(to), "type", fmt.Sprintf("%T", msg), "bytes", size, "limit", w.maxMsg)
+	if w.tr != nil {
+		w.tr.Write(trace.Event{At: time.Duration(w.now), Kind: trace.Drop, Node: int(to), Peer: int(from), Seq: w.msgs,
+			Detail: fmt.Sprintf("too large: %d bytes > %d", size, w.maxMsg)})
+	}
+}
+
 func (w *world) latency() int64 {
 	d := w.delayLo
 	if w.delaySp > 0 {
@@ -348,8 +427,8 @@ func (w *world) applyFault(a fault.Action) {
 		w.hist.Crashed[a.Node] = true
 	case fault.Restart:
 		n := w.nodes[a.Node]
-		if n.up {
-			return
+		if n.up || n.failed != nil {
+			return // a fail-stop node stays down
 		}
 		ev.Kind, ev.Node = trace.Restart, int(a.Node)
 		w.trace(ev)

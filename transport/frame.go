@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/rondo-dev/rondo/core"
 )
 
 // FrameHeader is the size of a frame's length prefix.
 const FrameHeader = 4
 
-// DefaultMaxFrame bounds a frame's payload when Config.MaxFrame is zero.
-const DefaultMaxFrame = 4 << 20
+// DefaultMaxFrame bounds a frame's payload when Config.MaxFrame is zero: the
+// message size limit every world shares (the simulator enforces it too).
+const DefaultMaxFrame = core.MaxMessageSize
 
 // ErrFrame wraps every reason a frame is refused: too large, empty or cut
 // short. A connection that sends one is closed.

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rondo-dev/rondo/core"
 )
 
 // Metric names, exported on the node's /metrics page. Every series carries a
@@ -154,3 +155,12 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 // Register it with a per-node registry (wrapped with a node label when
 // several nodes share one process) rather than the global one.
 func (t *Transport) Collector() prometheus.Collector { return collector{t} }
+
+// CountTooLarge counts a message to node to that its sender refused before
+// handing it over because it exceeds the frame limit (a message to self has
+// no peer and is not counted).
+func (t *Transport) CountTooLarge(to core.NodeID) {
+	if int(to) < len(t.peers) && t.peers[to] != nil {
+		t.peers[to].c.drop(DropTooLarge)
+	}
+}
