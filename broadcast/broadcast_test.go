@@ -36,7 +36,7 @@ func TestPropertiesHoldUnderTheFaultsItTolerates(t *testing.T) {
 	} {
 		t.Run(spec, func(t *testing.T) {
 			s := setup(t, broadcast.Scenario(), 5, spec)
-			c, err := s.RunCampaign(1, campaignRuns(t, 300), sim.CampaignOptions{})
+			c, err := s.RunCampaign(t.Context(), 1, campaignRuns(t, 300), sim.CampaignOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestPropertiesHoldUnderTheFaultsItTolerates(t *testing.T) {
 // names a seed that replays the loss.
 func TestBestEffortBroadcastIsCaughtUnderLoss(t *testing.T) {
 	s := setup(t, broadcast.BrokenScenario(false, false), 5, "drop=0.3")
-	c, err := s.RunCampaign(1, 50, sim.CampaignOptions{Workers: 1})
+	c, err := s.RunCampaign(t.Context(), 1, 50, sim.CampaignOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestBestEffortBroadcastIsCaughtUnderLoss(t *testing.T) {
 	t.Logf("caught at seed %d: %s", f.Seed, f.Violations[0])
 
 	// The seed replays: the same run fails the same way.
-	again, err := s.RunOne(f.Seed, nil)
+	again, err := s.RunOne(t.Context(), f.Seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestBestEffortBroadcastIsCaughtUnderLoss(t *testing.T) {
 // crashes after some of its sends were lost leaves the correct nodes split.
 func TestNoRelayBreaksAgreementWhenTheOriginCrashes(t *testing.T) {
 	s := setup(t, broadcast.BrokenScenario(false, true), 5, "drop=0.3,crash=1")
-	c, err := s.RunCampaign(1, 400, sim.CampaignOptions{})
+	c, err := s.RunCampaign(t.Context(), 1, 400, sim.CampaignOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestSequenceNumbersSurviveARestart(t *testing.T) {
 	s := setup(t, sc, 3, "crash@1s=0,restart@2s=0")
 	cfg := sim.Config{N: 3, Seed: 1, Faults: s.Faults, New: sc.New, Codec: sc.Codec(),
 		Inputs: []scenario.Input{{At: 500e6, Node: 0, Body: "before"}, {At: 2500e6, Node: 0, Body: "after"}}}
-	res, err := sim.Run(cfg)
+	res, err := sim.Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

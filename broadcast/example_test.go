@@ -1,6 +1,7 @@
 package broadcast_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/rondo-dev/rondo/broadcast"
@@ -16,7 +17,7 @@ func Example() {
 		panic(err)
 	}
 	setup := sim.Setup{Scenario: broadcast.Scenario(), N: 5, Faults: spec, RoundTrip: true}
-	out, err := setup.RunOne(42, nil)
+	out, err := setup.RunOne(context.Background(), 42, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -58,7 +58,7 @@ func silentScenario() scenario.Scenario {
 
 func TestRunLocalCatchesABrokenProtocol(t *testing.T) {
 	sc := silentScenario()
-	res, err := cluster.RunLocal(cluster.LocalConfig{Scenario: sc, N: 3, Seed: 1, Timeout: 300 * time.Millisecond})
+	res, err := cluster.RunLocal(t.Context(), cluster.LocalConfig{Scenario: sc, N: 3, Seed: 1, Timeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

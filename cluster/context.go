@@ -24,7 +24,7 @@ func (c *nodeContext) SetTimer(key string, after time.Duration) {
 		c.n.timers.set(key, after)
 	}
 }
-func (c *nodeContext) CancelTimer(key string)                   { c.n.timers.cancel(key) }
+func (c *nodeContext) CancelTimer(key string) { c.n.timers.cancel(key) }
 
 // Send encodes msg with the codec even for the node itself, so a message
 // that cannot cross the network fails here too.

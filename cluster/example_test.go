@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/rondo-dev/rondo/broadcast"
@@ -13,7 +14,7 @@ import (
 func ExampleRunLocal() {
 	sp, _ := fault.Parse("drop=0.1")
 	sc := broadcast.Scenario()
-	res, err := cluster.RunLocal(cluster.LocalConfig{Scenario: sc, N: 4, Faults: sp, Seed: 1})
+	res, err := cluster.RunLocal(context.Background(), cluster.LocalConfig{Scenario: sc, N: 4, Faults: sp, Seed: 1})
 	if err != nil {
 		fmt.Println(err)
 		return

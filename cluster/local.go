@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,9 @@ type LocalConfig struct {
 	// Registerer, if set, gets every node's transport metrics, labelled
 	// node="i".
 	Registerer prometheus.Registerer
+	// Progress, if set, is called about once a second while the run waits,
+	// with the outputs so far and the time since the start.
+	Progress func(outputs int, wall time.Duration)
 }
 
 // LocalResult is what a local run leaves.
@@ -61,24 +65,55 @@ type LocalResult struct {
 	Finished bool
 }
 
-// Validate refuses a run the scenario or the real runtime cannot do.
+// Validate refuses a run the scenario or the real runtime cannot do (see
+// scenario.Scenario.Admits), and faults after the run's timeout.
 func (c LocalConfig) Validate() error {
-	sc := c.Scenario
-	if c.N < max(sc.MinNodes, 1) {
-		return fmt.Errorf("%s needs at least %d nodes, got %d", sc.Name, max(sc.MinNodes, 1), c.N)
-	}
-	if err := c.Faults.Validate(c.N); err != nil {
-		return err
-	}
 	if err := Injectable(c.Faults); err != nil {
 		return err
 	}
-	if sc.Accepts != nil {
-		if err := sc.Accepts(c.Faults, c.N); err != nil {
-			return err
-		}
+	if err := c.Scenario.Admits(c.Faults, c.N); err != nil {
+		return err
+	}
+	if err := c.fitsFileLimit(); err != nil {
+		return err
+	}
+	timeout := c.timeout()
+	if err := c.Faults.Within(timeout, fmt.Sprintf("the run's --timeout %v", timeout)); err != nil {
+		return err
+	}
+	last := time.Duration(-1)
+	for _, in := range Workload(c.Scenario, c.N, c.Seed) {
+		last = max(last, in.At)
+	}
+	if last >= timeout {
+		return fmt.Errorf("%s's workload issues its last input at %v, at or after --timeout %v: raise --timeout or ask for less work", c.Scenario.Name, last, timeout)
 	}
 	return nil
+}
+
+// MaxLocalNodes bounds a local run: every node of it lives in this OS
+// process, with a TLS connection to every other node.
+const MaxLocalNodes = 256
+
+// fitsFileLimit refuses a cluster whose connections would not fit in this
+// process's file descriptors (one connection per pair of nodes, both of its
+// ends here, plus a listener per node), or that is beyond MaxLocalNodes.
+func (c LocalConfig) fitsFileLimit() error {
+	if c.N > MaxLocalNodes {
+		return fmt.Errorf("a local run holds every node in one process, at most %d; got -n %d: run larger clusters with rondo node, one process per node", MaxLocalNodes, c.N)
+	}
+	need := uint64(c.N)*uint64(c.N-1) + uint64(c.N) + 64
+	if limit, ok := fileLimit(); ok && need > limit {
+		return fmt.Errorf("-n %d needs about %d file descriptors for its connections, but this process may open %d: raise the limit (ulimit -n) or use fewer nodes", c.N, need, limit)
+	}
+	return nil
+}
+
+func (c LocalConfig) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultTimeout
 }
 
 // local is the state of one RunLocal.
@@ -112,8 +147,8 @@ type local struct {
 // workload's inputs to their nodes at their times, applies the fault plan,
 // and stops when the scenario's Done holds (after the last input and fault)
 // or the timeout passes. The caller checks the returned history with the
-// scenario's Check.
-func RunLocal(cfg LocalConfig) (*LocalResult, error) {
+// scenario's Check. Cancelling ctx ends the run early, as the timeout does.
+func RunLocal(ctx context.Context, cfg LocalConfig) (*LocalResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -170,7 +205,7 @@ func RunLocal(cfg LocalConfig) (*LocalResult, error) {
 		defer close(drove)
 		l.drive(inputs, plan.Actions, stopDriving)
 	}()
-	finished := l.wait(drove, len(inputs), cfg.Timeout)
+	finished := l.wait(ctx, drove, len(inputs), cfg.Timeout)
 	close(stopDriving)
 	<-drove
 	wall := time.Since(l.start)
@@ -353,14 +388,31 @@ func (l *local) retire(node *Node) {
 // wait returns true once the driver is done, every input was taken by its
 // node (or lost to a crash) and the scenario's Done holds; false at the
 // timeout.
-func (l *local) wait(drove <-chan struct{}, inputs int, timeout time.Duration) bool {
+func (l *local) wait(ctx context.Context, drove <-chan struct{}, inputs int, timeout time.Duration) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	driving := drove
 	for {
 		select {
 		case <-deadline.C:
 			return false
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+			if l.cfg.Progress != nil {
+				l.mu.Lock()
+				outs := 0
+				for _, o := range l.h.Observations {
+					if o.Output {
+						outs++
+					}
+				}
+				l.mu.Unlock()
+				l.cfg.Progress(outs, time.Since(l.start))
+			}
+			continue
 		case <-driving:
 			driving = nil // all inputs given and faults applied
 		case <-l.progress:

@@ -18,7 +18,7 @@ func runBroadcast(t *testing.T, n int, spec string, seed uint64) *cluster.LocalR
 		t.Fatal(err)
 	}
 	sc := broadcast.Scenario()
-	res, err := cluster.RunLocal(cluster.LocalConfig{Scenario: sc, N: n, Faults: sp, Seed: seed, Timeout: 30 * time.Second})
+	res, err := cluster.RunLocal(t.Context(), cluster.LocalConfig{Scenario: sc, N: n, Faults: sp, Seed: seed, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestRunLocalBroadcastUnderPartitionAndCrash(t *testing.T) {
 }
 
 func TestRunLocalRefusesByzantine(t *testing.T) {
-	_, err := cluster.RunLocal(cluster.LocalConfig{Scenario: broadcast.Scenario(), N: 4, Faults: fault.Spec{Byzantine: 1}})
+	_, err := cluster.RunLocal(t.Context(), cluster.LocalConfig{Scenario: broadcast.Scenario(), N: 4, Faults: fault.Spec{Byzantine: 1}})
 	if err == nil {
 		t.Fatal("byzantine=1 was accepted")
 	}

@@ -128,10 +128,10 @@ func Parse(s string) (Spec, error) {
 		return sp, nil
 	}
 	seen := map[string]bool{}
-	for _, item := range splitTop(s) {
+	for i, item := range splitTop(s) {
 		item = strings.TrimSpace(item)
 		if item == "" {
-			continue
+			return Spec{}, fmt.Errorf("fault spec %q has an empty item (item %d): remove the extra comma", s, i+1)
 		}
 		if err := sp.parseItem(item, seen); err != nil {
 			return Spec{}, fmt.Errorf("fault spec item %q: %w", item, err)
@@ -405,6 +405,49 @@ func (sp Spec) Validate(n int) error {
 	}
 	if sp.Partitions > 0 && n < 2 {
 		return fmt.Errorf("partitions need at least two nodes")
+	}
+	return nil
+}
+
+// Within refuses a spec whose faults could fall at or after end, the time a
+// run stops: a fault that never happens would make a run look tested under
+// it when it was not. what names the bound for the message ("--max-time
+// 1m0s").
+func (sp Spec) Within(end time.Duration, what string) error {
+	random := sp.Crashes+sp.CrashStop+sp.Partitions > 0
+	if w := sp.RandomWindow(); random && w >= end {
+		return fmt.Errorf("random faults fall in window=%v, which does not end before %s: lower window= or raise the bound", w, what)
+	}
+	for _, a := range sp.Schedule {
+		if a.At >= end {
+			return fmt.Errorf("%s is scheduled at or after %s, so it would never happen: schedule it earlier or raise the bound", a, what)
+		}
+	}
+	return nil
+}
+
+// EventuallyConnected refuses a spec under which some messages between two
+// live nodes can never get through: drop=1, or a partition that no later
+// heal@ ends. Protocols whose liveness needs fair-lossy links (every
+// protocol Rondo ships) refuse such a spec as outside their fault model,
+// rather than run it and report the liveness violation it guarantees.
+func (sp Spec) EventuallyConnected() error {
+	if sp.Drop >= 1 {
+		return fmt.Errorf("drop=1 loses every message; the protocol needs fair-lossy links (drop<1)")
+	}
+	var open *Action
+	for i, a := range sp.Schedule {
+		switch a.Kind {
+		case Partition:
+			if open == nil {
+				open = &sp.Schedule[i]
+			}
+		case Heal:
+			open = nil
+		}
+	}
+	if open != nil {
+		return fmt.Errorf("%s is never healed; the protocol needs the network to heal eventually: add heal@T after it", open)
 	}
 	return nil
 }

@@ -170,3 +170,56 @@ func TestGroupsCutAcrossSidesOnly(t *testing.T) {
 		t.Error("no partition cuts nothing")
 	}
 }
+
+func TestAnEmptyItemIsRefused(t *testing.T) {
+	for _, in := range []string{"drop=0.1,,dup=0.1", "drop=0.1,", ",drop=0.1"} {
+		if _, err := Parse(in); err == nil || !strings.Contains(err.Error(), "empty item") {
+			t.Errorf("Parse(%q) = %v, want an empty-item error", in, err)
+		}
+	}
+}
+
+func TestFaultsBeyondTheRunAreRefused(t *testing.T) {
+	cases := map[string]string{
+		"crash@1s=1":                       "",
+		"crashes=1,window=2s":              "",
+		"drop=0.5":                         "",
+		"crash@3s=1":                       "would never happen",
+		"crashes=1,window=5s":              "window=5s",
+		"partitions=1":                     "", // default window 2s < 3s
+		"partition@1s={0}|{1},heal@4s":     "heal@4s",
+		"partition@1s={0}|{1},heal@2s":     "",
+		"drop=0.1,restart@3s=1,crash@1s=1": "restart@3s=1",
+	}
+	for in, want := range cases {
+		sp, err := Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = sp.Within(3*time.Second, "--max-time 3s")
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%q within 3s: %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestOnlyFaultsThatEventuallyLetMessagesThroughAreConnected(t *testing.T) {
+	cases := map[string]string{
+		"drop=0.99":                    "",
+		"drop=1":                       "drop=1",
+		"partition@1s={0}|{1}":         "never healed",
+		"partition@1s={0}|{1},heal@2s": "",
+		"partition@1s={0}|{1},heal@2s,partition@3s={0,1}|{2}": "partition@3s",
+		"partitions=3": "",
+	}
+	for in, want := range cases {
+		sp, err := Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = sp.EventuallyConnected()
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}

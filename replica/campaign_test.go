@@ -39,7 +39,7 @@ func TestEveryCRDTConvergesUnderTheFaultsItTolerates(t *testing.T) {
 		for _, spec := range specs {
 			t.Run(sc.Name+"/"+spec, func(t *testing.T) {
 				s := setup(t, sc, 5, spec)
-				c, err := s.RunCampaign(1, runs(20), sim.CampaignOptions{})
+				c, err := s.RunCampaign(t.Context(), 1, runs(20), sim.CampaignOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -57,7 +57,7 @@ func TestEveryCRDTConvergesUnderTheFaultsItTolerates(t *testing.T) {
 // report says the replicas converged.
 func TestAntiEntropyFallsQuietAndReports(t *testing.T) {
 	s := setup(t, replica.Scenario(replica.ORSetKind()), 4, "drop=0.2,dup=0.1,reorder=0.2")
-	out, err := s.RunOne(7, nil)
+	out, err := s.RunOne(t.Context(), 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestAntiEntropyFallsQuietAndReports(t *testing.T) {
 // message loss; the convergence check catches it and the seed replays.
 func TestFireAndForgetDeltasAreCaughtDiverging(t *testing.T) {
 	s := setup(t, replica.Scenario(replica.FireAndForget(replica.GCounterKind())), 4, "drop=0.2")
-	c, err := s.RunCampaign(1, 20, sim.CampaignOptions{Workers: 1})
+	c, err := s.RunCampaign(t.Context(), 1, 20, sim.CampaignOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestFireAndForgetDeltasAreCaughtDiverging(t *testing.T) {
 	}
 	f := c.Failures[0]
 	t.Logf("caught at seed %d: %s", f.Seed, f.Violations[0])
-	again, err := s.RunOne(f.Seed, nil)
+	again, err := s.RunOne(t.Context(), f.Seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestORSetWithoutCausalContextIsCaught(t *testing.T) {
 	// Replicas of a non-commutative merge can flip an element back and
 	// forth between them for ever; bound each run.
 	s.MaxTime = 5 * time.Second
-	c, err := s.RunCampaign(1, 20, sim.CampaignOptions{KeepGoing: true})
+	c, err := s.RunCampaign(t.Context(), 1, 20, sim.CampaignOptions{KeepGoing: true})
 	if err != nil {
 		t.Fatal(err)
 	}

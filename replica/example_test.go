@@ -1,6 +1,7 @@
 package replica_test
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -28,7 +29,7 @@ func Example() {
 	}
 	codec := &core.Registry{}
 	replica.Register(codec)
-	res, err := sim.Run(sim.Config{
+	res, err := sim.Run(context.Background(), sim.Config{
 		N: 3, Seed: 1, Faults: fault.Spec{Drop: 0.33}, Codec: codec,
 		New: func(core.NodeID, int) core.Process { return replica.New(cfg) },
 		Inputs: []scenario.Input{

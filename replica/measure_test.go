@@ -1,6 +1,7 @@
 package replica_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -109,7 +110,7 @@ func converge100(fanout int, spec string) map[string]any {
 	if err != nil {
 		panic(err)
 	}
-	out, err := sim.Setup{Scenario: sc, N: 100, Faults: sp}.RunOne(1, nil)
+	out, err := sim.Setup{Scenario: sc, N: 100, Faults: sp}.RunOne(context.Background(), 1, nil)
 	if err != nil {
 		panic(err)
 	}

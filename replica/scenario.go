@@ -1,13 +1,11 @@
 package replica
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/rondo-dev/rondo/core"
-	"github.com/rondo-dev/rondo/fault"
 	"github.com/rondo-dev/rondo/lattice"
 	"github.com/rondo-dev/rondo/scenario"
 )
@@ -54,12 +52,6 @@ func Scenario[L lattice.Lattice[L]](k Kind[L]) scenario.Scenario {
 		FaultModel: "crash-recovery",
 		Threshold:  "any f < n crashed replicas",
 		MinNodes:   1,
-		Accepts: func(sp fault.Spec, n int) error {
-			if sp.Drop >= 1 {
-				return fmt.Errorf("drop=1 loses every message; anti-entropy needs fair-lossy links (drop<1)")
-			}
-			return nil
-		},
 		Register: Register,
 		New: func(core.NodeID, int) core.Process {
 			return New(cfg)
@@ -79,6 +71,7 @@ func Scenario[L lattice.Lattice[L]](k Kind[L]) scenario.Scenario {
 			return in
 		},
 		Properties: []string{"convergence", "completeness", "integrity", "semantics"},
+		Liveness:   []string{"convergence", "completeness"},
 		Check: func(h *scenario.History) []scenario.Violation {
 			return check(cfg, h, k.Semantics)
 		},

@@ -1,6 +1,7 @@
 package rounds_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,7 +41,7 @@ func ExampleScenario() {
 		},
 	}
 	sc := rounds.Scenario(alg, rounds.ScenarioOptions{Instances: 2})
-	out, err := sim.Setup{Scenario: sc, N: 3, RoundTrip: true}.RunOne(7, nil)
+	out, err := sim.Setup{Scenario: sc, N: 3, RoundTrip: true}.RunOne(context.Background(), 7, nil)
 	if err != nil {
 		panic(err)
 	}

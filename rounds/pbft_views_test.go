@@ -13,7 +13,7 @@ import (
 // later view committed another value, an irrevocability violation).
 func TestPBFTViewsDoNotWrapInALongRun(t *testing.T) {
 	s := setup(t, rounds.Scenario(algos.PBFT(), none), 4, "byzantine=1,drop=0.1")
-	out, err := s.RunOne(318, nil)
+	out, err := s.RunOne(t.Context(), 318, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestPBFTTerminatesInFormerlyStuckRuns(t *testing.T) {
 	} {
 		s := setup(t, rounds.Scenario(algos.PBFT(), none), c.n, c.spec)
 		for _, seed := range c.seeds {
-			out, err := s.RunOne(seed, nil)
+			out, err := s.RunOne(t.Context(), seed, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,7 +35,7 @@ func BenchmarkOTRSim(b *testing.B) {
 				if mode == "codec" {
 					cfg.Codec = sc.Codec()
 				}
-				res, err := sim.Run(cfg)
+				res, err := sim.Run(b.Context(), cfg)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -117,6 +117,7 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 		},
 		Workload:   func(n int, rng *rand.Rand) []scenario.Input { return workload(n, rng, opt) },
 		Properties: propertyNames(alg),
+		Liveness:   []string{"termination"},
 		Check:      func(h *scenario.History) []scenario.Violation { return check(alg, opt, h) },
 		Done:       done,
 		Report:     report,

@@ -58,7 +58,7 @@ func TestEveryAlgorithmHoldsUnderTheFaultsItTolerates(t *testing.T) {
 		for _, spec := range c.specs {
 			t.Run(c.sc.Name+"/"+spec, func(t *testing.T) {
 				s := setup(t, c.sc, c.n, spec)
-				camp, err := s.RunCampaign(1, runs(40), sim.CampaignOptions{})
+				camp, err := s.RunCampaign(t.Context(), 1, runs(40), sim.CampaignOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -98,7 +98,7 @@ func TestBrokenVariantsAreCaughtWithASeed(t *testing.T) {
 			if runs == 0 {
 				runs = 400
 			}
-			camp, err := s.RunCampaign(1, runs, sim.CampaignOptions{KeepGoing: true})
+			camp, err := s.RunCampaign(t.Context(), 1, runs, sim.CampaignOptions{KeepGoing: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +115,7 @@ func TestBrokenVariantsAreCaughtWithASeed(t *testing.T) {
 			if f == nil {
 				t.Fatalf("%s: no %s violation in %d runs under %s (%d failed otherwise)", c.sc.Name, c.property, runs, c.spec, len(camp.Failures))
 			}
-			again, err := s.RunOne(f.Seed, nil)
+			again, err := s.RunOne(t.Context(), f.Seed, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +155,7 @@ func TestFaultsBeyondTheThresholdAreRefused(t *testing.T) {
 // The report gives decision latency in rounds and virtual milliseconds.
 func TestReportGivesDecisionLatency(t *testing.T) {
 	sc := rounds.Scenario(algos.OTR(), rounds.ScenarioOptions{Instances: 5})
-	out, err := setup(t, sc, 3, "").RunOne(1, nil)
+	out, err := setup(t, sc, 3, "").RunOne(t.Context(), 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

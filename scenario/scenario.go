@@ -8,6 +8,7 @@ package scenario
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/rondo-dev/rondo/core"
@@ -36,6 +37,12 @@ type Scenario struct {
 	Accepts func(sp fault.Spec, n int) error
 	// MinNodes is the smallest cluster the scenario makes sense for.
 	MinNodes int
+	// MaxNodes is the largest cluster it can serve (0: no limit of its own):
+	// a limit of its representation (a 64-bit set of nodes) or of its cost
+	// (messages per operation growing with n²). A larger -n is refused
+	// before anything runs, with MaxNodesWhy as the reason.
+	MaxNodes    int
+	MaxNodesWhy string
 	// Register adds the protocol's message types to a codec registry.
 	Register func(r *core.Registry)
 	// New builds node id's process for a cluster of n nodes. It is called
@@ -50,6 +57,11 @@ type Scenario struct {
 	Properties []string
 	// Check returns every property violated by a finished run.
 	Check func(h *History) []Violation
+	// Liveness names the properties of Properties that promise something
+	// eventually happens (delivery, convergence, termination). They are
+	// judged only on a run that finished its work: a run cut short by a
+	// bound cannot show that something never happens. See Judge.
+	Liveness []string
 	// Done reports whether a run on the real runtime may stop early because
 	// everything it waits for has happened (nil: run until the deadline). It
 	// is asked only once the whole workload has been issued.
@@ -59,6 +71,63 @@ type Scenario struct {
 	Instances func(k int) Scenario
 	// Report adds protocol-specific figures to the run summary (optional).
 	Report func(h *History) map[string]any
+}
+
+// Admits refuses a run of s on n nodes under sp that is outside what s is
+// built for, with an error that says what to change. The rule is one rule
+// everywhere: a fault spec outside the protocol's fault model is refused
+// before the run (the CLI's exit status 2), so that a violation reported
+// after a run (exit status 1) always means a bug. Outside the model are:
+// more faulty nodes than the threshold, Byzantine nodes for a protocol that
+// tolerates none, and (for every protocol, whose liveness needs fair-lossy
+// links) faults that let no message through for ever: drop=1, or a
+// partition never healed.
+func (s Scenario) Admits(sp fault.Spec, n int) error {
+	if n < max(s.MinNodes, 1) {
+		return fmt.Errorf("%s needs at least %d nodes, got -n %d", s.Name, max(s.MinNodes, 1), n)
+	}
+	if s.MaxNodes > 0 && n > s.MaxNodes {
+		return fmt.Errorf("%s serves at most %d nodes, got -n %d: %s", s.Name, s.MaxNodes, n, s.MaxNodesWhy)
+	}
+	if err := sp.Validate(n); err != nil {
+		return err
+	}
+	if err := sp.EventuallyConnected(); err != nil {
+		return fmt.Errorf("%s: %w", s.Name, err)
+	}
+	if s.Accepts != nil {
+		if err := s.Accepts(sp, n); err != nil {
+			return err
+		}
+	}
+	if sp.Byzantine > 0 && s.Byzantine == nil {
+		return fmt.Errorf("%s does not tolerate Byzantine nodes: drop byzantine=%d", s.Name, sp.Byzantine)
+	}
+	return nil
+}
+
+// Judge checks a run's history. On a finished run it returns every
+// violation. On a run cut short by a bound (finished false) it returns only
+// the safety violations, and lists in unjudged the liveness properties that
+// Check found unmet but that the run was too short to judge.
+func (s Scenario) Judge(h *History, finished bool) (violations []Violation, unjudged []string) {
+	if s.Check == nil {
+		return nil, nil
+	}
+	all := s.Check(h)
+	if finished {
+		return all, nil
+	}
+	for _, v := range all {
+		if slices.Contains(s.Liveness, v.Property) {
+			if !slices.Contains(unjudged, v.Property) {
+				unjudged = append(unjudged, v.Property)
+			}
+			continue
+		}
+		violations = append(violations, v)
+	}
+	return violations, unjudged
 }
 
 // Input is one client request: Body is handed to Node at time At.

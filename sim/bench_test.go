@@ -35,7 +35,7 @@ func BenchmarkBroadcast16(b *testing.B) {
 				if mode == "codec+trace" {
 					cfg.Trace = trace.NewWriter(nil)
 				}
-				res, err := sim.Run(cfg)
+				res, err := sim.Run(b.Context(), cfg)
 				if err != nil {
 					b.Fatal(err)
 				}

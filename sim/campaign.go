@@ -2,9 +2,11 @@ package sim
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,8 @@ type Setup struct {
 	RoundTrip bool
 	// MaxTime bounds each run in virtual time (default DefaultMaxTime).
 	MaxTime time.Duration
+	// Progress, if set, is passed to each run as Config.Progress.
+	Progress func(events int, now time.Duration)
 }
 
 // NewSetup parses a fault spec and returns the setup of sc on n nodes under
@@ -36,22 +40,33 @@ func NewSetup(sc scenario.Scenario, n int, faults string) (Setup, error) {
 	return s, s.Validate()
 }
 
-// Validate refuses a setup the scenario cannot be run under.
+// Validate refuses a setup the scenario cannot be run under (see
+// scenario.Scenario.Admits), and faults that would fall after the run's
+// time bound.
 func (s Setup) Validate() error {
-	sc := s.Scenario
-	if s.N < max(sc.MinNodes, 1) {
-		return fmt.Errorf("%s needs at least %d nodes, got -n %d", sc.Name, max(sc.MinNodes, 1), s.N)
-	}
-	if err := s.Faults.Validate(s.N); err != nil {
+	if err := s.Scenario.Admits(s.Faults, s.N); err != nil {
 		return err
 	}
-	if sc.Accepts != nil {
-		if err := sc.Accepts(s.Faults, s.N); err != nil {
-			return err
-		}
+	return s.Faults.Within(s.maxTime(), fmt.Sprintf("the run's time bound (--max-time %v)", s.maxTime()))
+}
+
+func (s Setup) maxTime() time.Duration {
+	if s.MaxTime > 0 {
+		return s.MaxTime
 	}
-	if s.Faults.Byzantine > 0 && sc.Byzantine == nil {
-		return fmt.Errorf("%s does not tolerate Byzantine nodes: drop byzantine=%d", sc.Name, s.Faults.Byzantine)
+	return DefaultMaxTime
+}
+
+// CheckWorkload refuses a seed whose workload issues inputs at or after the
+// run's time bound: a run that never hands its nodes their work would pass
+// vacuously.
+func (s Setup) CheckWorkload(seed uint64) error {
+	last := time.Duration(-1)
+	for _, in := range s.Scenario.Inputs(s.N, seed) {
+		last = max(last, in.At)
+	}
+	if end := s.maxTime(); last >= end {
+		return fmt.Errorf("%s's workload issues its last input at %v, at or after the run's time bound (--max-time %v): raise --max-time or ask for less work", s.Scenario.Name, last, end)
 	}
 	return nil
 }
@@ -61,27 +76,33 @@ type Outcome struct {
 	Seed       uint64
 	Result     *Result
 	Violations []scenario.Violation
+	// Incomplete says why the run stopped before finishing its work (a
+	// bound was hit while the scenario was not done); empty when it
+	// finished. An incomplete run without violations is not a pass.
+	Incomplete string
 }
 
 // RunOne runs the setup once with seed, writing its trace to tr if non-nil.
-func (s Setup) RunOne(seed uint64, tr *trace.Writer) (Outcome, error) {
+func (s Setup) RunOne(ctx context.Context, seed uint64, tr *trace.Writer) (Outcome, error) {
 	sc := s.Scenario
 	inputs := sc.Inputs(s.N, seed)
 	cfg := Config{
 		Name: sc.Name, N: s.N, Seed: seed, Faults: s.Faults,
 		New: sc.New, Byzantine: sc.Byzantine,
-		Inputs: inputs, MaxTime: s.MaxTime, Trace: tr,
+		Inputs: inputs, MaxTime: s.MaxTime, Trace: tr, Progress: s.Progress,
 	}
 	if s.RoundTrip {
 		cfg.Codec = sc.Codec()
 	}
-	res, err := Run(cfg)
+	res, err := Run(ctx, cfg)
 	if err != nil {
 		return Outcome{Seed: seed}, err
 	}
-	out := Outcome{Seed: seed, Result: res}
-	if sc.Check != nil {
-		out.Violations = sc.Check(res.History)
+	out := Outcome{Seed: seed, Result: res, Incomplete: incomplete(sc, res, s.maxTime())}
+	var unjudged []string
+	out.Violations, unjudged = sc.Judge(res.History, out.Incomplete == "")
+	if len(unjudged) > 0 {
+		out.Incomplete += "; not judged: " + strings.Join(unjudged, ", ")
 	}
 	if tr != nil {
 		for _, v := range out.Violations {
@@ -94,6 +115,19 @@ func (s Setup) RunOne(seed uint64, tr *trace.Writer) (Outcome, error) {
 	return out, nil
 }
 
+// incomplete says why a run did not finish its work, or "".
+func incomplete(sc scenario.Scenario, res *Result, bound time.Duration) string {
+	switch {
+	case res.HitMaxPending:
+		return fmt.Sprintf("stopped after %d events with more than %d events pending: the run grows faster than it drains (use fewer nodes or less work)", res.Events, DefaultMaxPending)
+	case res.HitMaxEvents:
+		return fmt.Sprintf("stopped at the event bound (%d events) before the run finished (use fewer nodes or less work)", res.Events)
+	case !res.Quiescent && sc.Done != nil && !sc.Done(res.History):
+		return fmt.Sprintf("stopped at the time bound (--max-time %v) before the workload finished (raise --max-time)", bound)
+	}
+	return ""
+}
+
 // Campaign is the sum of many seeded runs.
 type Campaign struct {
 	Runs      int
@@ -104,6 +138,9 @@ type Campaign struct {
 	// Failures are the failing runs, lowest seed first. With StopAtFirst,
 	// Failures[0] is the lowest failing seed among seeds first..first+runs-1.
 	Failures []Outcome
+	// Incomplete are the runs that stopped before finishing their work
+	// without a violation, lowest seed first.
+	Incomplete []Outcome
 }
 
 // CampaignOptions tune a campaign.
@@ -117,8 +154,9 @@ type CampaignOptions struct {
 	Progress func(done, failed int)
 }
 
-// RunCampaign runs seeds first, first+1, …, first+runs-1.
-func (s Setup) RunCampaign(first uint64, runs int, opt CampaignOptions) (Campaign, error) {
+// RunCampaign runs seeds first, first+1, …, first+runs-1. Cancelling ctx
+// stops it: runs in progress end with an error, and no new run starts.
+func (s Setup) RunCampaign(ctx context.Context, first uint64, runs int, opt CampaignOptions) (Campaign, error) {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -151,7 +189,7 @@ func (s Setup) RunCampaign(first uint64, runs int, opt CampaignOptions) (Campaig
 				if !ok {
 					return
 				}
-				out, err := s.RunOne(first+uint64(i), nil)
+				out, err := s.RunOne(ctx, first+uint64(i), nil)
 				mu.Lock()
 				if err != nil {
 					if runErr == nil {
@@ -169,6 +207,8 @@ func (s Setup) RunCampaign(first uint64, runs int, opt CampaignOptions) (Campaig
 						if !opt.KeepGoing {
 							stopped = true // seeds already taken still finish, so the lowest failure is found
 						}
+					} else if out.Incomplete != "" {
+						c.Incomplete = append(c.Incomplete, out)
 					}
 				}
 				if opt.Progress != nil {
@@ -179,6 +219,8 @@ func (s Setup) RunCampaign(first uint64, runs int, opt CampaignOptions) (Campaig
 		}()
 	}
 	wg.Wait()
-	slices.SortFunc(c.Failures, func(a, b Outcome) int { return cmp.Compare(a.Seed, b.Seed) })
+	bySeed := func(a, b Outcome) int { return cmp.Compare(a.Seed, b.Seed) }
+	slices.SortFunc(c.Failures, bySeed)
+	slices.SortFunc(c.Incomplete, bySeed)
 	return c, runErr
 }

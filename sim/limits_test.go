@@ -44,7 +44,7 @@ func blobCodec() *core.Registry {
 func TestAMessageOverTheFrameLimitIsRefusedAsTheTransportRefusesIt(t *testing.T) {
 	header := len("blob") + 1 // the registry's type name and its length
 	fits := core.MaxMessageSize - header
-	res, err := sim.Run(sim.Config{
+	res, err := sim.Run(t.Context(), sim.Config{
 		N: 2, Seed: 1, Codec: blobCodec(),
 		New:    func(core.NodeID, int) core.Process { return sender{} },
 		Inputs: []scenario.Input{{Node: 0, Body: fits}, {Node: 0, Body: fits + 1}},
@@ -99,7 +99,7 @@ func (persister) Handle(ctx core.Context, ev core.Event) {
 // A failed storage write stops the node for good: nothing it does after the
 // write leaves it, it handles nothing more, and the run reports it.
 func TestAFailedStorageWriteStopsTheNode(t *testing.T) {
-	res, err := sim.Run(sim.Config{
+	res, err := sim.Run(t.Context(), sim.Config{
 		N: 2, Seed: 1, Codec: blobCodec(),
 		New: func(core.NodeID, int) core.Process { return persister{} },
 		Storage: func(id core.NodeID) core.Storage {

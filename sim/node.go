@@ -55,10 +55,10 @@ func (n *node) crash() {
 	n.proc = nil
 }
 
-func (n *node) ID() core.NodeID            { return n.id }
-func (n *node) Nodes() []core.NodeID       { return n.w.ids }
-func (n *node) Now() time.Duration         { return time.Duration(n.w.now) }
-func (n *node) Storage() core.Storage      { return n.view }
+func (n *node) ID() core.NodeID       { return n.id }
+func (n *node) Nodes() []core.NodeID  { return n.w.ids }
+func (n *node) Now() time.Duration    { return time.Duration(n.w.now) }
+func (n *node) Storage() core.Storage { return n.view }
 
 func (n *node) Send(to core.NodeID, m any) {
 	if n.failed == nil {

@@ -28,7 +28,7 @@ func digest(t *testing.T, spec string, seed uint64) (string, []byte) {
 	s := sim.Setup{Scenario: broadcast.Scenario(), N: 5, Faults: mustSpec(t, spec), RoundTrip: true}
 	var buf bytes.Buffer
 	tw := trace.NewWriter(&buf)
-	if _, err := s.RunOne(seed, tw); err != nil {
+	if _, err := s.RunOne(t.Context(), seed, tw); err != nil {
 		t.Fatal(err)
 	}
 	return tw.Digest(), buf.Bytes()
@@ -108,7 +108,7 @@ func outputs(res *sim.Result, node core.NodeID) []string {
 }
 
 func TestCrashLosesVolatileStateAndKeepsStorage(t *testing.T) {
-	res, err := sim.Run(sim.Config{
+	res, err := sim.Run(t.Context(), sim.Config{
 		N: 2, Seed: 1, Faults: mustSpec(t, "crash@50ms=0,restart@300ms=0"),
 		New:    func(core.NodeID, int) core.Process { return &probe{} },
 		Inputs: []scenario.Input{{At: 10 * time.Millisecond, Node: 0, Body: "hello"}, {At: 200 * time.Millisecond, Node: 0, Body: "lost"}},
@@ -135,7 +135,7 @@ func TestCrashLosesVolatileStateAndKeepsStorage(t *testing.T) {
 }
 
 func TestPartitionDropsMessagesAcrossSidesUntilHealed(t *testing.T) {
-	res, err := sim.Run(sim.Config{
+	res, err := sim.Run(t.Context(), sim.Config{
 		N: 3, Seed: 1, Faults: mustSpec(t, "partition@0s={0}|{1,2},heal@1s"),
 		New: func(core.NodeID, int) core.Process { return &probe{} },
 		Inputs: []scenario.Input{
@@ -168,11 +168,11 @@ func (chatty) Handle(core.Context, core.Event) {}
 func TestCodecRoundTripCatchesUnencodableMessages(t *testing.T) {
 	reg := &core.Registry{}
 	core.Register[unencodable](reg, "unencodable")
-	_, err := sim.Run(sim.Config{N: 2, New: func(core.NodeID, int) core.Process { return chatty{} }, Codec: reg})
+	_, err := sim.Run(t.Context(), sim.Config{N: 2, New: func(core.NodeID, int) core.Process { return chatty{} }, Codec: reg})
 	if err == nil || !strings.Contains(err.Error(), "codec cannot encode") {
 		t.Fatalf("want a codec error, got %v", err)
 	}
-	_, err = sim.Run(sim.Config{N: 2, New: func(core.NodeID, int) core.Process { return chatty{} }, Codec: &core.Registry{}})
+	_, err = sim.Run(t.Context(), sim.Config{N: 2, New: func(core.NodeID, int) core.Process { return chatty{} }, Codec: &core.Registry{}})
 	if err == nil || !strings.Contains(err.Error(), "not registered") {
 		t.Fatalf("want an unregistered-type error, got %v", err)
 	}
@@ -201,7 +201,7 @@ func TestCampaignReportsTheLowestFailingSeed(t *testing.T) {
 			return []scenario.Violation{{Property: "never", Detail: "fails every run"}}
 		},
 	}
-	c, err := sim.Setup{Scenario: sc, N: 2}.RunCampaign(10, 100, sim.CampaignOptions{Workers: 2})
+	c, err := sim.Setup{Scenario: sc, N: 2}.RunCampaign(t.Context(), 10, 100, sim.CampaignOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func (rearm) Handle(ctx core.Context, ev core.Event) { ctx.Output("fired") }
 // A cancelled timer is not an event: the run ends when the last real one
 // happened, not when the cancelled timer would have fired.
 func TestCancelledTimersDoNotExtendTheRun(t *testing.T) {
-	res, err := sim.Run(sim.Config{N: 1, New: func(core.NodeID, int) core.Process { return rearm{} }})
+	res, err := sim.Run(t.Context(), sim.Config{N: 1, New: func(core.NodeID, int) core.Process { return rearm{} }})
 	if err != nil {
 		t.Fatal(err)
 	}

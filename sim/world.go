@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,15 @@ const DefaultDelay = time.Millisecond
 
 // DefaultMaxTime bounds a run in virtual time when Config names no bound.
 const DefaultMaxTime = time.Minute
+
+// Bounds of a run that never quiesces or grows without end.
+const (
+	DefaultMaxEvents  = 50_000_000
+	DefaultMaxPending = 20_000_000
+	// ProgressEvery is how many events pass between Config.Progress calls
+	// (and between checks of the context).
+	ProgressEvery = 1 << 16
+)
 
 // Config describes one simulated run.
 type Config struct {
@@ -51,8 +61,15 @@ type Config struct {
 	// MaxTime ends the run in virtual time (default DefaultMaxTime); a run
 	// also ends when nothing is left to happen.
 	MaxTime time.Duration
-	// MaxEvents ends a run that never quiesces (default 50 million).
+	// MaxEvents ends a run that never quiesces (default DefaultMaxEvents).
 	MaxEvents int
+	// MaxPending bounds the events waiting in the queue (default
+	// DefaultMaxPending): a run that would hold more stops, as
+	// Result.HitMaxPending, instead of exhausting memory.
+	MaxPending int
+	// Progress, if set, is called every ProgressEvery events with the count
+	// so far and the virtual time; long runs use it to show they are alive.
+	Progress func(events int, now time.Duration)
 	// Storage, if set, builds node id's storage (default: a fresh
 	// core.MemStorage per node). It is called once per run: storage
 	// survives crashes. Tests use it to make writes fail.
@@ -80,8 +97,11 @@ type Result struct {
 	// Quiescent is true when the run stopped because nothing was left to
 	// happen (rather than at MaxTime or MaxEvents).
 	Quiescent bool
-	// HitMaxEvents is true when the run stopped at Config.MaxEvents.
-	HitMaxEvents bool
+	// HitMaxEvents is true when the run stopped at Config.MaxEvents, and
+	// HitMaxPending when it stopped because too many events were waiting:
+	// either way it did not finish the work it was given.
+	HitMaxEvents  bool
+	HitMaxPending bool
 	// Failed lists the nodes that stopped for good (Context.Fail, or a
 	// failed storage write), in the order they stopped.
 	Failed []FailStop
@@ -94,13 +114,14 @@ type FailStop struct {
 	Reason string
 }
 
-// Run executes one simulated run.
-func Run(cfg Config) (*Result, error) {
+// Run executes one simulated run. Cancelling ctx stops it between events
+// with an error.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
 	w, err := newWorld(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return w.run()
+	return w.run(ctx)
 }
 
 type world struct {
@@ -128,6 +149,7 @@ type world struct {
 	maxTime  int64
 	maxEvent int
 	maxMsg   int
+	maxPend  int
 }
 
 func newWorld(cfg Config) (*world, error) {
@@ -152,6 +174,10 @@ func newWorld(cfg Config) (*world, error) {
 		maxTime:  int64(cfg.MaxTime),
 		maxEvent: cfg.MaxEvents,
 		maxMsg:   cfg.MaxMessage,
+		maxPend:  cfg.MaxPending,
+	}
+	if w.maxPend <= 0 {
+		w.maxPend = DefaultMaxPending
 	}
 	if w.maxMsg <= 0 {
 		w.maxMsg = core.MaxMessageSize
@@ -160,7 +186,7 @@ func newWorld(cfg Config) (*world, error) {
 		w.maxTime = int64(DefaultMaxTime)
 	}
 	if w.maxEvent <= 0 {
-		w.maxEvent = 50_000_000
+		w.maxEvent = DefaultMaxEvents
 	}
 	lo, hi := cfg.Faults.DelayMin, cfg.Faults.DelayMax
 	if hi == 0 {
@@ -196,7 +222,7 @@ func newWorld(cfg Config) (*world, error) {
 	return w, nil
 }
 
-func (w *world) run() (*Result, error) {
+func (w *world) run(ctx context.Context) (*Result, error) {
 	if w.tr != nil {
 		plan := make([]string, len(w.plan.Actions))
 		for i, a := range w.plan.Actions {
@@ -214,6 +240,9 @@ func (w *world) run() (*Result, error) {
 		if int(in.Node) >= w.cfg.N {
 			return nil, fmt.Errorf("sim: input %d is for node %d, but the cluster has nodes 0..%d", i, in.Node, w.cfg.N-1)
 		}
+		if int64(in.At) >= w.maxTime {
+			return nil, fmt.Errorf("sim: input %d is at %v, at or after the run's time bound %v, so it would never be handed over: raise the bound", i, in.At, time.Duration(w.maxTime))
+		}
 		w.schedule(int64(in.At), item{kind: kInput, to: uint32(in.Node), gen: uint64(i), body: in.Body})
 	}
 	for _, n := range w.nodes {
@@ -229,6 +258,18 @@ func (w *world) run() (*Result, error) {
 		if w.res.Events >= w.maxEvent {
 			w.res.HitMaxEvents = true
 			break
+		}
+		if w.q.len() > w.maxPend {
+			w.res.HitMaxPending = true
+			break
+		}
+		if w.res.Events%ProgressEvery == ProgressEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("sim: run stopped after %d events: %w", w.res.Events, err)
+			}
+			if w.cfg.Progress != nil {
+				w.cfg.Progress(w.res.Events+1, time.Duration(w.now))
+			}
 		}
 		at, it := w.q.pop()
 		if it.kind == kTimer && w.staleTimer(&it) {

@@ -61,6 +61,12 @@ const (
 	Violation = "violation"
 )
 
+// Kinds lists every event kind, in the order a reader meets them in the
+// documentation.
+func Kinds() []string {
+	return []string{Send, Deliver, Drop, Duplicate, Timer, Crash, Restart, Partition, Heal, Input, Output, Violation}
+}
+
 // Writer writes a trace and keeps its SHA-256 digest. Out may be nil to keep
 // only the digest.
 type Writer struct {

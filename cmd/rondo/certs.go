@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/rondo-dev/rondo/cluster"
 	"github.com/rondo-dev/rondo/core"
@@ -70,6 +71,8 @@ func runCerts(stdout io.Writer, f certsFlags) error {
 		return usagef("--nodes %d is more than this tool will generate certificates for", f.nodes)
 	case f.host == "":
 		return usagef("--host must not be empty")
+	case !validHost(f.host):
+		return usagef("--host %q is neither an IP address nor a DNS name (letters, digits, '-' and '.', labels of 1..63 characters)", f.host)
 	case f.basePort < 1 || f.basePort+f.nodes-1 > 65535:
 		return usagef("--base-port %d with %d nodes gives ports outside 1..65535", f.basePort, f.nodes)
 	}
@@ -135,4 +138,26 @@ func writeFiles(dir string, files map[string][]byte, perm os.FileMode) error {
 		}
 	}
 	return nil
+}
+
+// validHost accepts an IP address or a DNS name as a certificate's subject
+// alternative name and a dial address may hold.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 )
 
@@ -29,7 +30,9 @@ func flattenReport(summary any, report map[string]any) ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// printReport prints a protocol's own figures, one per line, sorted by name.
+// printReport prints a protocol's own figures, one per line, sorted by name;
+// fractional figures get one decimal, whole ones none (the JSON keeps full
+// precision).
 func printReport(w io.Writer, report map[string]any) {
 	keys := make([]string, 0, len(report))
 	for k := range report {
@@ -37,6 +40,15 @@ func printReport(w io.Writer, report map[string]any) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "  %s: %v\n", k, report[k])
+		switch v := report[k].(type) {
+		case float64:
+			if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+				fmt.Fprintf(w, "  %s: %d\n", k, int64(v))
+			} else {
+				fmt.Fprintf(w, "  %s: %.1f\n", k, v)
+			}
+		default:
+			fmt.Fprintf(w, "  %s: %v\n", k, v)
+		}
 	}
 }

@@ -2,9 +2,11 @@
 // (rondo sim), over real TCP in one process (rondo run) or as one OS process
 // per node (rondo node), and lists what it can run (rondo list).
 //
-// Exit status: 0 when every checked property held, 1 when a property was
-// violated (the counterexample is printed and, with --trace, saved), 2 for bad
-// usage or bad input.
+// Exit status: 0 when the work asked for was done and every checked property
+// held, 1 when a property was violated (the counterexample is printed and,
+// with --trace, saved), 2 for bad usage or bad input, 3 when the work was
+// not finished (a time, event or memory bound was hit first) and nothing was
+// violated in what was done.
 package main
 
 import (
@@ -21,6 +23,10 @@ const (
 	exitOK        = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInconclusive: the command stopped before it did the work asked
+	// for (a timeout, an event or memory bound) and found no violation in
+	// what it did. That is not a pass.
+	exitInconclusive = 3
 )
 
 // usageError marks an error caused by bad flags or input (exit 2).
@@ -41,6 +47,12 @@ func (e violationError) Error() string {
 	return fmt.Sprintf("%d property violation(s)", e.count)
 }
 
+// inconclusiveError means the run stopped before doing all its work and
+// nothing was violated (exit 3); the details were already printed.
+type inconclusiveError struct{ reason string }
+
+func (e inconclusiveError) Error() string { return "inconclusive: " + e.reason }
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -58,6 +70,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var v violationError
 	if errors.As(err, &v) {
 		return exitViolation
+	}
+	var inc inconclusiveError
+	if errors.As(err, &inc) {
+		return exitInconclusive
 	}
 	fmt.Fprintln(stderr, "rondo:", err)
 	var u usageError
@@ -78,8 +94,11 @@ func newRoot() *cobra.Command {
 (virtual time, seeded faults, exact replay) and on a real network of processes
 talking over mutually authenticated TLS.
 
-Exit status: 0 = every checked property held; 1 = a property was violated
-(counterexample printed, and saved where --trace says); 2 = bad usage or input.`,
+Exit status: 0 = the work asked for was done and every checked property held;
+1 = a property was violated (counterexample printed, and saved where --trace
+says); 2 = bad usage or input, or a fault spec outside the protocol's fault
+model; 3 = inconclusive: a time, event or memory bound stopped the work before
+it was done, and nothing was violated in what was done.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -2,20 +2,29 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"time"
 )
 
-// progress prints a self-overwriting status line on stderr, only when both
-// stdout and stderr are terminals: long work shows it is alive to a person
-// and stays silent for scripts and CI logs.
+// progress shows that long work is alive, on stderr. On a terminal it keeps
+// one self-overwriting status line (redrawn at most ten times a second);
+// anywhere else (a pipe, a CI log) it prints a plain line every
+// progressEvery, starting only once the work has run that long, so short
+// commands print nothing and long ones never look hung.
 type progress struct {
-	on   bool
-	last time.Time
+	w     io.Writer
+	tty   bool
+	start time.Time
+	last  time.Time
+	drawn bool
 }
 
+// progressEvery is how often a non-terminal progress line is printed.
+const progressEvery = 5 * time.Second
+
 func newProgress() *progress {
-	return &progress{on: isTerminal(os.Stdout) && isTerminal(os.Stderr)}
+	return &progress{w: os.Stderr, tty: isTerminal(os.Stderr), start: time.Now()}
 }
 
 func isTerminal(f *os.File) bool {
@@ -23,18 +32,31 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// update redraws the line at most ten times a second.
+// update shows the status line if it is time to.
 func (p *progress) update(format string, args ...any) {
-	if !p.on || time.Since(p.last) < 100*time.Millisecond {
+	now := time.Now()
+	if p.tty {
+		if now.Sub(p.last) < 100*time.Millisecond {
+			return
+		}
+		p.last, p.drawn = now, true
+		fmt.Fprintf(p.w, "\r\033[K"+format, args...)
 		return
 	}
-	p.last = time.Now()
-	fmt.Fprintf(os.Stderr, "\r\033[K"+format, args...)
+	since := p.last
+	if since.IsZero() {
+		since = p.start
+	}
+	if now.Sub(since) < progressEvery {
+		return
+	}
+	p.last = now
+	fmt.Fprintf(p.w, "[%s] "+format+"\n", append([]any{now.Sub(p.start).Round(time.Second)}, args...)...)
 }
 
-// done clears the line.
+// done clears the terminal line.
 func (p *progress) done() {
-	if p.on {
-		fmt.Fprint(os.Stderr, "\r\033[K")
+	if p.tty && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
 	}
 }

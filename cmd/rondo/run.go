@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,6 +47,9 @@ type runSummary struct {
 	MessagesReceived uint64               `json:"messages_received"`
 	MessagesDropped  uint64               `json:"messages_dropped"`
 	Finished         bool                 `json:"finished"`
+	// Unjudged lists the liveness properties a run stopped at --timeout was
+	// too short to judge.
+	Unjudged []string `json:"unjudged"`
 	WallMs           float64              `json:"wall_ms"`
 	Report           map[string]any       `json:"-"`
 }
@@ -81,15 +85,18 @@ byzantine=F is refused (use rondo sim).
 
 ` + fault.Help + `
 
-Exit status: 0 = every property held, 1 = a property was violated (each
-violation printed), 2 = bad usage (unknown protocol, bad or uninjectable
-fault spec).`,
+Exit status: 0 = the workload finished and every property held, 1 = a
+property was violated (each violation printed), 2 = bad usage (unknown
+protocol, bad or uninjectable fault spec, faults or inputs after --timeout),
+3 = inconclusive: the run stopped at --timeout before its workload finished.`,
 		Example: `  rondo run broadcast -n 5 --json
   rondo run broadcast -n 4 --faults 'drop=0.2,delay=1ms..10ms,partition@500ms={0,1}|{2,3},heal@1s'
   rondo run broadcast --faults 'crash@300ms=2,restart@900ms=2' --http 127.0.0.1:9090`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRun(cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f, cmd.Flags().Changed("nodes"))
+			ctx, stop := runContext(cmd.Context(), 0)
+			defer stop()
+			return runRun(ctx, cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], f, cmd.Flags().Changed("nodes"))
 		},
 	}
 	fl := cmd.Flags()
@@ -104,7 +111,7 @@ fault spec).`,
 	return cmd
 }
 
-func runRun(stdout, stderr io.Writer, proto string, f runFlags, nSet bool) error {
+func runRun(ctx context.Context, stdout, stderr io.Writer, proto string, f runFlags, nSet bool) error {
 	sc, err := lookupScenario(proto, f.instances)
 	if err != nil {
 		return err
@@ -137,7 +144,12 @@ func runRun(stdout, stderr io.Writer, proto string, f runFlags, nSet bool) error
 		defer srv.Close()
 		cfg.Registerer = reg
 	}
-	res, err := cluster.RunLocal(cfg)
+	prog := newProgress()
+	cfg.Progress = func(outputs int, wall time.Duration) {
+		prog.update("run %s: %d nodes, %d outputs after %v", proto, f.n, outputs, wall.Round(time.Second))
+	}
+	res, err := cluster.RunLocal(ctx, cfg)
+	prog.done()
 	if err != nil {
 		return err
 	}
@@ -160,9 +172,9 @@ func runRun(stdout, stderr io.Writer, proto string, f runFlags, nSet bool) error
 			sum.Crashed = append(sum.Crashed, core.NodeID(id))
 		}
 	}
-	if sc.Check != nil {
-		sum.Failures = append(sum.Failures, sc.Check(h)...)
-	}
+	vs, unjudged := sc.Judge(h, res.Finished)
+	sum.Failures = append(sum.Failures, vs...)
+	sum.Unjudged = append([]string{}, unjudged...)
 	sum.Violations = len(sum.Failures)
 	if sc.Report != nil {
 		sum.Report = sc.Report(h)
@@ -176,6 +188,9 @@ func runRun(stdout, stderr io.Writer, proto string, f runFlags, nSet bool) error
 	}
 	if sum.Violations > 0 {
 		return violationError{sum.Violations}
+	}
+	if !sum.Finished {
+		return inconclusiveError{"the run stopped at --timeout before its workload finished"}
 	}
 	return nil
 }
@@ -194,6 +209,13 @@ func printRunHuman(w io.Writer, s runSummary) {
 		fmt.Fprintf(w, "  crashed (not counted as correct): %v\n", s.Crashed)
 	}
 	printReport(w, s.Report)
+	if s.Violations == 0 && !s.Finished {
+		fmt.Fprintf(w, "INCONCLUSIVE: the run stopped at the timeout before its workload finished; no safety property was violated in what ran, but that is not a pass (raise --timeout)\n")
+		if len(s.Unjudged) > 0 {
+			fmt.Fprintf(w, "  not judged (the run was too short to show they fail): %s\n", strings.Join(s.Unjudged, ", "))
+		}
+		return
+	}
 	if s.Violations == 0 {
 		props := "every property"
 		if len(s.Properties) > 0 {

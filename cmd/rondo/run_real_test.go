@@ -10,7 +10,7 @@ import (
 
 func TestRunBroadcastOverTLSJSON(t *testing.T) {
 	var out, errb bytes.Buffer
-	err := runRun(&out, &errb, "broadcast", runFlags{n: 4, seed: 3, faults: "drop=0.1,delay=1ms..5ms", timeout: 30e9, asJSON: true}, true)
+	err := runRun(t.Context(), &out, &errb, "broadcast", runFlags{n: 4, seed: 3, faults: "drop=0.1,delay=1ms..5ms", timeout: 30e9, asJSON: true}, true)
 	if err != nil {
 		t.Fatalf("rondo run: %v\nstderr:\n%s", err, errb.String())
 	}

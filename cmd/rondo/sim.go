@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/fault"
 	"github.com/rondo-dev/rondo/sim"
 	"github.com/rondo-dev/rondo/trace"
@@ -41,6 +43,12 @@ type simSummary struct {
 	Violations    int          `json:"violations"`
 	FailedRuns    int          `json:"failed_runs"`
 	Failures      []simFailure `json:"failures"`
+	// Finished is false when some run stopped before doing its work (a
+	// bound was hit); IncompleteRuns counts those without a violation.
+	Finished       bool            `json:"finished"`
+	IncompleteRuns int             `json:"incomplete_runs"`
+	Incomplete     []simIncomplete `json:"incomplete"`
+	TooLarge       int             `json:"messages_too_large"`
 	Events        int          `json:"events"`
 	MessagesSent  int          `json:"messages_sent"`
 	Delivered     int          `json:"messages_delivered"`
@@ -57,6 +65,12 @@ type simSummary struct {
 func (s simSummary) MarshalJSON() ([]byte, error) {
 	type plain simSummary
 	return flattenReport(plain(s), s.Report)
+}
+
+type simIncomplete struct {
+	Seed   uint64 `json:"seed"`
+	Reason string `json:"reason"`
+	Replay string `json:"replay"`
 }
 
 type simFailure struct {
@@ -87,7 +101,11 @@ at the end of their episode (random faults end by window=D, default 2s).`,
   rondo sim broadcast -n 5 --runs 1000 --faults 'drop=0.3,crashes=1'
   rondo sim broadcast -n 4 --faults 'partition@500ms={0,1}|{2,3},heal@1.5s' --trace run.trace`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runSim(cmd.OutOrStdout(), args[0], f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := runContext(cmd.Context(), 0)
+			defer stop()
+			return runSim(ctx, cmd.OutOrStdout(), args[0], f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.instances, "instances", 0, "protocol instances per run, for protocols that run many (round-based consensus; default 3)")
@@ -104,7 +122,7 @@ at the end of their episode (random faults end by window=D, default 2s).`,
 	return cmd
 }
 
-func runSim(stdout io.Writer, proto string, f simFlags) error {
+func runSim(ctx context.Context, stdout io.Writer, proto string, f simFlags) error {
 	sc, err := lookupScenario(proto, f.instances)
 	if err != nil {
 		return err
@@ -120,8 +138,20 @@ func runSim(stdout io.Writer, proto string, f simFlags) error {
 		return usageError{err}
 	}
 	setup.RoundTrip, setup.MaxTime = !f.noCodec, f.maxTime
+	if err := setup.Validate(); err != nil {
+		return usageError{err}
+	}
+	if err := setup.CheckWorkload(f.seed); err != nil {
+		return usageError{err}
+	}
 	spec := setup.Faults
 	start := time.Now()
+	prog := newProgress()
+	defer prog.done()
+	one := setup
+	one.Progress = func(events int, now time.Duration) {
+		prog.update("sim %s seed %d: %d events, %v of virtual time", proto, f.seed, events, now.Round(time.Millisecond))
+	}
 
 	// The first run is always traced (into a hash, at least): its digest is
 	// what tells two runs apart.
@@ -133,29 +163,31 @@ func runSim(stdout io.Writer, proto string, f simFlags) error {
 		defer firstFile.Close()
 	}
 	tw := trace.NewWriter(nilIfNone(firstFile))
-	first, err := setup.RunOne(f.seed, tw)
+	first, err := one.RunOne(ctx, f.seed, tw)
 	if err != nil {
 		return err
 	}
 	camp := sim.Campaign{Runs: 1, Events: first.Result.Events, Sent: first.Result.Sent,
 		Delivered: first.Result.Delivered, Virtual: first.Result.End}
+	tooLarge := first.Result.TooLarge
 	if len(first.Violations) > 0 {
 		camp.Failures = []sim.Outcome{first}
+	} else if first.Incomplete != "" {
+		camp.Incomplete = []sim.Outcome{first}
 	}
 	if f.runs > 1 && (len(first.Violations) == 0 || f.keepGoing) {
-		prog := newProgress()
-		rest, err := setup.RunCampaign(f.seed+1, f.runs-1, sim.CampaignOptions{
+		rest, err := setup.RunCampaign(ctx, f.seed+1, f.runs-1, sim.CampaignOptions{
 			Workers: f.workers, KeepGoing: f.keepGoing,
 			Progress: func(done, failed int) {
 				prog.update("sim %s: %d/%d runs, %d failed, %.0f runs/s", proto, done+1, f.runs, failed,
 					float64(done+1)/time.Since(start).Seconds())
 			},
 		})
-		prog.done()
 		if err != nil {
 			return err
 		}
 		camp.Runs += rest.Runs
+		camp.Incomplete = append(camp.Incomplete, rest.Incomplete...)
 		camp.Events += rest.Events
 		camp.Sent += rest.Sent
 		camp.Delivered += rest.Delivered
@@ -172,7 +204,7 @@ func runSim(stdout io.Writer, proto string, f simFlags) error {
 		if err != nil {
 			return usagef("cannot write trace: %v", err)
 		}
-		if _, err := setup.RunOne(camp.Failures[0].Seed, trace.NewWriter(file)); err != nil {
+		if _, err := setup.RunOne(ctx, camp.Failures[0].Seed, trace.NewWriter(file)); err != nil {
 			file.Close()
 			return err
 		}
@@ -189,6 +221,14 @@ func runSim(stdout io.Writer, proto string, f simFlags) error {
 		WallMs:        float64(wall) / float64(time.Millisecond),
 		TraceDigest:   tw.Digest(), TraceFile: f.tracePath,
 		FailedRuns: len(camp.Failures),
+		Finished:   len(camp.Incomplete) == 0, IncompleteRuns: len(camp.Incomplete),
+		Incomplete: []simIncomplete{}, TooLarge: tooLarge,
+	}
+	for _, o := range camp.Incomplete {
+		if len(sum.Incomplete) == 10 {
+			break
+		}
+		sum.Incomplete = append(sum.Incomplete, simIncomplete{Seed: o.Seed, Reason: o.Incomplete, Replay: replayCommand(proto, f, spec, o.Seed)})
 	}
 	if sc.Report != nil {
 		sum.Report = sc.Report(first.Result.History)
@@ -209,6 +249,9 @@ func runSim(stdout io.Writer, proto string, f simFlags) error {
 	}
 	if len(camp.Failures) > 0 {
 		return violationError{sum.Violations}
+	}
+	if len(camp.Incomplete) > 0 {
+		return inconclusiveError{fmt.Sprintf("%d run(s) did not finish", len(camp.Incomplete))}
 	}
 	return nil
 }
@@ -240,9 +283,20 @@ func replayCommand(proto string, f simFlags, spec fault.Spec, seed uint64) strin
 func printSimHuman(w io.Writer, s simSummary, first sim.Outcome) {
 	fmt.Fprintf(w, "sim %s: %d nodes, faults %s\n", s.Protocol, s.Nodes, s.Faults)
 	r := first.Result
+	end := "quiescent"
+	switch {
+	case r.HitMaxPending:
+		end = "stopped: too many pending events"
+	case r.HitMaxEvents:
+		end = "stopped at the event bound"
+	case !r.Quiescent:
+		end = "stopped at the time bound"
+	}
 	fmt.Fprintf(w, "  seed %d: %d events in %v virtual time, %d messages sent, %d delivered, %d dropped; %s\n",
-		first.Seed, r.Events, r.End.Round(time.Microsecond), r.Sent, r.Delivered, r.Dropped,
-		map[bool]string{true: "quiescent", false: "stopped at the time bound"}[r.Quiescent])
+		first.Seed, r.Events, r.End.Round(time.Microsecond), r.Sent, r.Delivered, r.Dropped, end)
+	if r.TooLarge > 0 {
+		fmt.Fprintf(w, "  %d message(s) refused: larger than the %d-byte frame limit\n", r.TooLarge, core.MaxMessageSize)
+	}
 	if s.Runs > 1 {
 		fmt.Fprintf(w, "  %d runs (seeds %d..%d): %d events, %.0f runs/s of wall time\n",
 			s.Runs, s.Seed, s.Seed+uint64(s.Runs)-1, s.Events, float64(s.Runs)/(s.WallMs/1000))
@@ -251,6 +305,14 @@ func printSimHuman(w io.Writer, s simSummary, first sim.Outcome) {
 	fmt.Fprintf(w, "  trace digest %s\n", s.TraceDigest)
 	if s.TraceFile != "" {
 		fmt.Fprintf(w, "  trace written to %s\n", s.TraceFile)
+	}
+	if len(s.Failures) == 0 && s.IncompleteRuns > 0 {
+		fmt.Fprintf(w, "INCONCLUSIVE: %d run(s) stopped before finishing their work (no property was violated in what ran):\n", s.IncompleteRuns)
+		for _, in := range s.Incomplete {
+			fmt.Fprintf(w, "  seed %d: %s\n", in.Seed, in.Reason)
+		}
+		fmt.Fprintf(w, "replay the first with:\n  %s\n", s.Incomplete[0].Replay)
+		return
 	}
 	if len(s.Failures) == 0 {
 		fmt.Fprintf(w, "ok: %s held in every run\n", strings.Join(s.Properties, ", "))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,8 +43,17 @@ and by event kind to follow one process or one kind of fault.`,
 			want := map[string]bool{}
 			for _, k := range strings.Split(kinds, ",") {
 				if k = strings.TrimSpace(k); k != "" {
+					if !slices.Contains(trace.Kinds(), k) {
+						return usagef("--kinds: %q is not an event kind (kinds: %s)", k, strings.Join(trace.Kinds(), ", "))
+					}
 					want[k] = true
 				}
+			}
+			if node >= h.Nodes || node < -1 {
+				return usagef("--node %d: %s has nodes 0..%d", node, args[0], h.Nodes-1)
+			}
+			if limit < 0 {
+				return usagef("--limit must be 0 (all) or more, got %d", limit)
 			}
 			printTrace(cmd.OutOrStdout(), h, evs, node, want, limit)
 			return nil

@@ -23,3 +23,27 @@ func TestTracePrintsAFilteredTimeline(t *testing.T) {
 		t.Fatalf("missing file: exit %d, %s", code, errOut)
 	}
 }
+
+// A filter that can match nothing is a mistake worth saying, not an empty
+// timeline and exit 0.
+func TestTraceRefusesFiltersThatMatchNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.trace")
+	if code, _, errOut := rondo(t, "sim", "broadcast", "-n", "3", "--trace", path); code != 0 {
+		t.Fatalf("sim exit %d: %s", code, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--kinds", "bogus"}, `"bogus" is not an event kind`},
+		{[]string{"--kinds", "deliver,sned"}, `"sned"`},
+		{[]string{"--node", "99"}, "nodes 0..2"},
+		{[]string{"--node", "-5"}, "nodes 0..2"},
+		{[]string{"--limit", "-1"}, "--limit"},
+	} {
+		code, out, errOut := rondo(t, append([]string{"trace", path}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) || out != "" {
+			t.Errorf("trace %v: exit %d, stderr %q, stdout %d bytes; want exit 2 mentioning %q", tc.args, code, errOut, len(out), tc.want)
+		}
+	}
+}
