@@ -27,8 +27,9 @@ const (
 	DefaultMaxEvents  = 50_000_000
 	DefaultMaxPending = 20_000_000
 	// ProgressEvery is how many events pass between Config.Progress calls
-	// (and between checks of the context).
-	ProgressEvery = 1 << 16
+	// (and between checks of the context): few enough that a run whose
+	// events are slow (large states) still reports every few seconds.
+	ProgressEvery = 1 << 10
 )
 
 // Config describes one simulated run.
