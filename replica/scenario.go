@@ -52,7 +52,7 @@ func Scenario[L lattice.Lattice[L]](k Kind[L]) scenario.Scenario {
 		FaultModel: "crash-recovery",
 		Threshold:  "any f < n crashed replicas",
 		MinNodes:   1,
-		Register: Register,
+		Register:   Register,
 		New: func(core.NodeID, int) core.Process {
 			return New(cfg)
 		},
