@@ -27,7 +27,16 @@ const (
 	// for (a timeout, an event or memory bound) and found no violation in
 	// what it did. That is not a pass.
 	exitInconclusive = 3
+	// exitNodeFailed: a long-running node (rondo node, rondo kv) stopped by
+	// itself: its storage failed (fail-stop) or its process panicked.
+	exitNodeFailed = 4
 )
+
+// nodeFailedError is a node that stopped by itself (exit 4).
+type nodeFailedError struct{ err error }
+
+func (e nodeFailedError) Error() string { return e.err.Error() }
+func (e nodeFailedError) Unwrap() error { return e.err }
 
 // usageError marks an error caused by bad flags or input (exit 2).
 type usageError struct{ err error }
@@ -75,6 +84,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &inc) {
 		return exitInconclusive
 	}
+	var nf nodeFailedError
+	if errors.As(err, &nf) {
+		fmt.Fprintln(stderr, "rondo:", err)
+		return exitNodeFailed
+	}
 	fmt.Fprintln(stderr, "rondo:", err)
 	var u usageError
 	if errors.As(err, &u) {
@@ -98,7 +112,8 @@ Exit status: 0 = the work asked for was done and every checked property held;
 1 = a property was violated (counterexample printed, and saved where --trace
 says); 2 = bad usage or input, or a fault spec outside the protocol's fault
 model; 3 = inconclusive: a time, event or memory bound stopped the work before
-it was done, and nothing was violated in what was done.`,
+it was done, and nothing was violated in what was done; 4 = a node (rondo
+node, rondo kv) stopped by itself: its storage failed or its process panicked.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

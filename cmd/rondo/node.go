@@ -180,7 +180,7 @@ func runNode(ctx context.Context, stdout, stderr io.Writer, f nodeFlags) error {
 	}
 	node.Stop()
 	if err := node.Err(); err != nil {
-		return err
+		return nodeFailedError{err}
 	}
 	log.Info("node stopped", "reason", stopReason(ctx))
 	return nil
