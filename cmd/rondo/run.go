@@ -49,9 +49,9 @@ type runSummary struct {
 	Finished         bool                 `json:"finished"`
 	// Unjudged lists the liveness properties a run stopped at --timeout was
 	// too short to judge.
-	Unjudged []string `json:"unjudged"`
-	WallMs           float64              `json:"wall_ms"`
-	Report           map[string]any       `json:"-"`
+	Unjudged []string       `json:"unjudged"`
+	WallMs   float64        `json:"wall_ms"`
+	Report   map[string]any `json:"-"`
 }
 
 // MarshalJSON flattens Report into the summary object, as rondo sim does.

@@ -34,28 +34,28 @@ type simFlags struct {
 
 // simSummary is the --json output of rondo sim.
 type simSummary struct {
-	Protocol      string       `json:"protocol"`
-	Nodes         int          `json:"nodes"`
-	Seed          uint64       `json:"seed"`
-	Runs          int          `json:"runs"`
-	Faults        string       `json:"faults"`
-	Properties    []string     `json:"properties"`
-	Violations    int          `json:"violations"`
-	FailedRuns    int          `json:"failed_runs"`
-	Failures      []simFailure `json:"failures"`
+	Protocol   string       `json:"protocol"`
+	Nodes      int          `json:"nodes"`
+	Seed       uint64       `json:"seed"`
+	Runs       int          `json:"runs"`
+	Faults     string       `json:"faults"`
+	Properties []string     `json:"properties"`
+	Violations int          `json:"violations"`
+	FailedRuns int          `json:"failed_runs"`
+	Failures   []simFailure `json:"failures"`
 	// Finished is false when some run stopped before doing its work (a
 	// bound was hit); IncompleteRuns counts those without a violation.
 	Finished       bool            `json:"finished"`
 	IncompleteRuns int             `json:"incomplete_runs"`
 	Incomplete     []simIncomplete `json:"incomplete"`
 	TooLarge       int             `json:"messages_too_large"`
-	Events        int          `json:"events"`
-	MessagesSent  int          `json:"messages_sent"`
-	Delivered     int          `json:"messages_delivered"`
-	VirtualTimeMs float64      `json:"virtual_time_ms"`
-	WallMs        float64      `json:"wall_ms"`
-	TraceDigest   string       `json:"trace_digest"`
-	TraceFile     string       `json:"trace_file,omitempty"`
+	Events         int             `json:"events"`
+	MessagesSent   int             `json:"messages_sent"`
+	Delivered      int             `json:"messages_delivered"`
+	VirtualTimeMs  float64         `json:"virtual_time_ms"`
+	WallMs         float64         `json:"wall_ms"`
+	TraceDigest    string          `json:"trace_digest"`
+	TraceFile      string          `json:"trace_file,omitempty"`
 	// Report holds protocol-specific figures (scenario.Report); they are
 	// printed as top-level fields beside the standard ones.
 	Report map[string]any `json:"-"`
