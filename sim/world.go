@@ -25,7 +25,7 @@ const DefaultMaxTime = time.Minute
 // Bounds of a run that never quiesces or grows without end.
 const (
 	DefaultMaxEvents  = 50_000_000
-	DefaultMaxPending = 20_000_000
+	DefaultMaxPending = 10_000_000
 	// ProgressEvery is how many events pass between Config.Progress calls
 	// (and between checks of the context): few enough that a run whose
 	// events are slow (large states) still reports every few seconds.
