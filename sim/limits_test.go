@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -127,5 +128,65 @@ func TestAFailedStorageWriteStopsTheNode(t *testing.T) {
 	}
 	if !res.History.Crashed[0] || res.History.Lost != 1 {
 		t.Fatalf("node 0 crashed=%v, inputs lost %d: a fail-stop node is faulty and gets no more input", res.History.Crashed[0], res.History.Lost)
+	}
+}
+
+// flooder answers every message with two: the queue grows without end.
+type flooder struct{}
+
+func (flooder) Init(ctx core.Context) {
+	if ctx.ID() == 0 {
+		ctx.Send(1, blob{})
+	}
+}
+func (flooder) Handle(ctx core.Context, ev core.Event) {
+	if m, ok := ev.(core.Message); ok {
+		ctx.Send(m.From, blob{})
+		ctx.Send(m.From, blob{})
+	}
+}
+
+// pinger answers every message with one: it never quiesces.
+type pinger struct{}
+
+func (pinger) Init(ctx core.Context) {
+	if ctx.ID() == 0 {
+		ctx.Send(1, blob{})
+	}
+}
+func (pinger) Handle(ctx core.Context, ev core.Event) {
+	if m, ok := ev.(core.Message); ok {
+		ctx.Send(m.From, blob{})
+	}
+}
+
+// A run stopped by a bound says which bound, so that nobody mistakes it
+// for a run that finished.
+func TestARunStoppedByABoundSaysWhichOne(t *testing.T) {
+	res, err := sim.Run(t.Context(), sim.Config{N: 2, Seed: 1, MaxEvents: 5000,
+		New: func(core.NodeID, int) core.Process { return pinger{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.HitMaxEvents || res.HitMaxPending || res.Quiescent || res.Events != 5000 {
+		t.Fatalf("ping-pong: events %d, hit max events %v, hit max pending %v, quiescent %v", res.Events, res.HitMaxEvents, res.HitMaxPending, res.Quiescent)
+	}
+	res, err = sim.Run(t.Context(), sim.Config{N: 2, Seed: 1, MaxPending: 10000,
+		New: func(core.NodeID, int) core.Process { return flooder{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.HitMaxPending || res.HitMaxEvents || res.Events > 20000 {
+		t.Fatalf("flood: events %d, hit max pending %v, hit max events %v", res.Events, res.HitMaxPending, res.HitMaxEvents)
+	}
+}
+
+// Cancelling the context stops a run that would otherwise go on.
+func TestACancelledRunStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := sim.Run(ctx, sim.Config{N: 2, Seed: 1, New: func(core.NodeID, int) core.Process { return pinger{} }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
