@@ -16,9 +16,10 @@ import (
 // that already holds its per-address share evicts that address's oldest
 // pending handshake; otherwise, when the whole set is full, it evicts the
 // oldest pending handshake of all. A pending handshake is therefore only
-// ever cut short by newer connections, and only after at least
-// min(perAddr, max)-1 of them (from its own address, or from anywhere once
-// the set is full) arrived while it was pending. A peer's handshake lasts a
+// ever cut short by newer connections: perAddr of them from its own address
+// (it is then that address's oldest, with perAddr-1 newer ones pending
+// beside it), or max of them from anywhere (it is then the oldest of all),
+// the last of which evicts it. A peer's handshake lasts a
 // few round trips; an attacker's idle or trickling sockets are older than
 // any peer's, so holding them, however many and from however many
 // addresses, cannot keep a peer out.
