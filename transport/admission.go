@@ -12,17 +12,25 @@ import (
 //
 // Every new connection is admitted: turning one away on arrival is what let
 // a few idle sockets lock a node out of its own peers. Instead the set of
-// pending handshakes is bounded by eviction. A connection from an address
-// that already holds its per-address share evicts that address's oldest
-// pending handshake; otherwise, when the whole set is full, it evicts the
-// oldest pending handshake of all. A pending handshake is therefore only
-// ever cut short by newer connections: perAddr of them from its own address
-// (it is then that address's oldest, with perAddr-1 newer ones pending
-// beside it), or max of them from anywhere (it is then the oldest of all),
-// the last of which evicts it. A peer's handshake lasts a
-// few round trips; an attacker's idle or trickling sockets are older than
-// any peer's, so holding them, however many and from however many
-// addresses, cannot keep a peer out.
+// pending handshakes is bounded by eviction:
+//
+//   - A connection from an address that already holds perAddr pending
+//     handshakes evicts that address's oldest.
+//   - Otherwise, a connection from a stranger (an address that is not a
+//     member's configured address) evicts the oldest stranger's handshake
+//     when strangers hold max of them.
+//
+// Members' addresses are outside the overall bound, so strangers can never
+// evict a handshake from a member's address, however many connections they
+// open or hold; such a handshake is only cut short by perAddr newer
+// connections from its own address (it is then that address's oldest, with
+// perAddr-1 newer ones pending beside it; the last of them evicts it). A
+// stranger's handshake is cut short only by newer connections too: perAddr
+// from its address or max from strangers. A peer's handshake lasts a few
+// round trips, and sockets an attacker holds are older than any peer's, so
+// holding them, however many and from however many addresses, cannot keep
+// a peer out, even when the peer's address is not recognised (a NAT, a
+// name in the config).
 
 // pending is one incoming connection whose handshake is in progress.
 type pending struct {
@@ -32,23 +40,40 @@ type pending struct {
 	// evicted is set (under the set's lock) when a newer connection took
 	// its place; its handshake then fails on the closed connection and is
 	// reported as evicted, not refused.
-	evicted bool
-	all     *list.Element // in pendingSet.all
-	inAddr  *list.Element // in pendingSet.byAddr[addr]
+	evicted  bool
+	stranger *list.Element // in pendingSet.strangers; nil for a member's address
+	inAddr   *list.Element // in pendingSet.byAddr[addr]
 }
 
-// pendingSet holds the pending handshakes, oldest first, overall and per
-// address.
+// pendingSet holds the pending handshakes, oldest first, per address and
+// (for strangers) overall.
 type pendingSet struct {
 	max, perAddr int
+	members      map[string]bool // address keys of the other members
 
-	mu     sync.Mutex
-	all    list.List
-	byAddr map[string]*list.List
+	mu        sync.Mutex
+	n         int
+	strangers list.List
+	byAddr    map[string]*list.List
 }
 
-func newPendingSet(max, perAddr int) *pendingSet {
-	return &pendingSet{max: max, perAddr: min(perAddr, max), byAddr: make(map[string]*list.List)}
+// newPendingSet bounds strangers' pending handshakes to max overall and
+// everyone's to perAddr per address. memberAddrs are the other members'
+// configured addresses (host:port); those whose host is an IP address are
+// recognised as members' (a name is not resolved, so as not to make
+// starting a node wait on DNS).
+func newPendingSet(max, perAddr int, memberAddrs []string) *pendingSet {
+	s := &pendingSet{max: max, perAddr: min(perAddr, max), members: make(map[string]bool), byAddr: make(map[string]*list.List)}
+	for _, a := range memberAddrs {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			continue
+		}
+		if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
+			s.members[ipKey(ip)] = true
+		}
+	}
+	return s
 }
 
 // addrKey is the unit the per-address limit counts: the IPv4 address, or
@@ -59,7 +84,11 @@ func addrKey(a net.Addr) string {
 	if err != nil {
 		return a.String() // not an IP transport (tests, pipes): one key per address
 	}
-	ip := ap.Addr().Unmap()
+	return ipKey(ap.Addr())
+}
+
+func ipKey(ip netip.Addr) string {
+	ip = ip.Unmap()
 	if ip.Is4() {
 		return ip.String()
 	}
@@ -71,14 +100,15 @@ func addrKey(a net.Addr) string {
 // (nil if there was room). The caller closes the evicted connection.
 func (s *pendingSet) admit(c net.Conn, now time.Time) (p, evicted *pending) {
 	key := addrKey(c.RemoteAddr())
+	stranger := !s.members[key]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	same := s.byAddr[key]
 	switch {
 	case same != nil && same.Len() >= s.perAddr:
 		evicted = same.Front().Value.(*pending)
-	case s.all.Len() >= s.max:
-		evicted = s.all.Front().Value.(*pending)
+	case stranger && s.strangers.Len() >= s.max:
+		evicted = s.strangers.Front().Value.(*pending)
 	}
 	if evicted != nil {
 		evicted.evicted = true
@@ -89,8 +119,11 @@ func (s *pendingSet) admit(c net.Conn, now time.Time) (p, evicted *pending) {
 		s.byAddr[key] = same
 	}
 	p = &pending{conn: c, addr: key, since: now}
-	p.all = s.all.PushBack(p)
+	if stranger {
+		p.stranger = s.strangers.PushBack(p)
+	}
 	p.inAddr = same.PushBack(p)
+	s.n++
 	return p, evicted
 }
 
@@ -108,17 +141,20 @@ func (s *pendingSet) finish(p *pending) bool {
 }
 
 func (s *pendingSet) removeLocked(p *pending) {
-	s.all.Remove(p.all)
+	if p.stranger != nil {
+		s.strangers.Remove(p.stranger)
+	}
 	same := s.byAddr[p.addr]
 	same.Remove(p.inAddr)
 	if same.Len() == 0 {
 		delete(s.byAddr, p.addr)
 	}
+	s.n--
 }
 
 // len is the number of pending handshakes.
 func (s *pendingSet) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.all.Len()
+	return s.n
 }

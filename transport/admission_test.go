@@ -31,7 +31,7 @@ func mustAddrPort(s string) netip.AddrPort {
 }
 
 func TestPendingHandshakesAreEvictedOldestFirstPerAddressThenOverall(t *testing.T) {
-	s := newPendingSet(4, 2)
+	s := newPendingSet(4, 2, nil)
 	now := time.Unix(0, 0)
 	admit := func(name, addr string) (*pending, string) {
 		now = now.Add(time.Millisecond)
@@ -69,7 +69,7 @@ func TestPendingHandshakesAreEvictedOldestFirstPerAddressThenOverall(t *testing.
 }
 
 func TestIPv6AddressesShareTheirSlash64(t *testing.T) {
-	s := newPendingSet(100, 2)
+	s := newPendingSet(100, 2, nil)
 	now := time.Unix(0, 0)
 	var evicted []string
 	for i := range 5 {
@@ -90,5 +90,35 @@ func TestIPv6AddressesShareTheirSlash64(t *testing.T) {
 	}
 	if got := addrKey(from("x", "[::ffff:10.0.0.1]:443").RemoteAddr()); got != "10.0.0.1" {
 		t.Fatalf("IPv4-mapped key %q; want 10.0.0.1", got)
+	}
+}
+
+func TestStrangersNeverEvictAHandshakeFromAMembersAddress(t *testing.T) {
+	s := newPendingSet(3, 2, []string{"10.0.0.1:7000", "[2001:db8::1]:7000", "peer.example:7000", "0.0.0.0:7000"})
+	now := time.Unix(0, 0)
+	member, _ := s.admit(from("member", "10.0.0.1:5000"), now)
+	member6, _ := s.admit(from("member6", "[2001:db8::77]:5000"), now)
+	for i := range 1000 {
+		// Strangers from many addresses fill their share and churn.
+		_, ev := s.admit(from(fmt.Sprint(i), fmt.Sprintf("192.0.2.%d:1000", i%200)), now)
+		if ev != nil && (ev == member || ev == member6) {
+			t.Fatalf("stranger %d evicted %s", i, ev.conn.(fakeConn).name)
+		}
+	}
+	if s.len() != 3+2 {
+		t.Fatalf("%d pending; want the strangers' 3 and the members' 2", s.len())
+	}
+	if !s.finish(member) || !s.finish(member6) {
+		t.Fatal("a member's handshake was evicted by strangers")
+	}
+	// A member's address still has its per-address limit.
+	s.admit(from("m1", "10.0.0.1:5001"), now)
+	s.admit(from("m2", "10.0.0.1:5002"), now)
+	if _, ev := s.admit(from("m3", "10.0.0.1:5003"), now); ev == nil || ev.conn.(fakeConn).name != "m1" {
+		t.Fatal("a member's address exceeded its per-address limit")
+	}
+	// Names and the unspecified address are not recognised as members'.
+	if len(s.members) != 2 {
+		t.Fatalf("recognised %v as members' addresses; want 10.0.0.1 and 2001:db8::/64", s.members)
 	}
 }

@@ -47,13 +47,16 @@ type Config struct {
 	// not authenticated by then is closed and counted (handshake_timeout),
 	// however slowly it keeps sending.
 	HandshakeTimeout time.Duration
-	// MaxPendingHandshakes bounds the incoming connections authenticating
-	// at once (default DefaultMaxPendingHandshakes), and
-	// MaxPendingPerAddress those from one IPv4 address or IPv6 /64 (default
-	// twice the cluster size, at least 16, so that peers sharing one host
-	// or NAT still fit). A new connection beyond either bound is admitted
-	// and evicts the oldest pending handshake (of its address, or of all):
-	// see admission.go for what that guarantees.
+	// MaxPendingPerAddress bounds the incoming connections authenticating
+	// at once from one IPv4 address or IPv6 /64 (default twice the cluster
+	// size, at least 16, so that peers sharing one host or NAT still fit),
+	// and MaxPendingHandshakes those from all addresses that are not a
+	// member's configured IP address (default
+	// DefaultMaxPendingHandshakes). A new connection beyond either bound is
+	// admitted and evicts the oldest pending handshake (of its address, or
+	// of all strangers), so a handshake is only cut short by newer
+	// connections, strangers never cut short one from a member's address,
+	// and sockets held open cannot keep a peer out (docs/real-runtime.md).
 	MaxPendingHandshakes, MaxPendingPerAddress int
 	// WriteTimeout bounds each batch of writes (default 10s): a peer that
 	// stops reading is disconnected and redialed rather than stalling its
@@ -176,6 +179,12 @@ func New(ctx context.Context, cfg Config) (*Transport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("transport: node %d not started: %w", cfg.ID, err)
 	}
+	var memberAddrs []string
+	for i, a := range cfg.Addrs {
+		if core.NodeID(i) != cfg.ID {
+			memberAddrs = append(memberAddrs, a)
+		}
+	}
 	log := cfg.Logger.With("node", uint32(cfg.ID))
 	t := &Transport{
 		cfg:     cfg,
@@ -183,7 +192,7 @@ func New(ctx context.Context, cfg Config) (*Transport, error) {
 		logs:    newThrottle(log),
 		peers:   make([]*peer, len(cfg.Addrs)),
 		conns:   make(map[net.Conn]struct{}),
-		pending: newPendingSet(cfg.MaxPendingHandshakes, cfg.MaxPendingPerAddress),
+		pending: newPendingSet(cfg.MaxPendingHandshakes, cfg.MaxPendingPerAddress, memberAddrs),
 	}
 	for i, a := range cfg.Addrs {
 		if core.NodeID(i) != cfg.ID {
