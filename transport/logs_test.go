@@ -202,3 +202,34 @@ func TestAPeerThatHangsUpMidHandshakeIsNotCalledRefused(t *testing.T) {
 		t.Fatalf("stopping node 1 mid-handshake logged a failure:\n%s", log)
 	}
 }
+
+func TestAPeerThatCrashesMidFrameIsNotCalledMisbehaving(t *testing.T) {
+	lns, addrs := listeners(t, 2)
+	lns[0].Close()
+	logs, in := &logBuffer{}, &inbox{}
+	tr, err := New(context.Background(), Config{ID: 1, Addrs: addrs, Listener: lns[1], Insecure: true, Handler: in.handler, Logger: logs.logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	// Node 0 dies halfway through sending a 10-byte message.
+	c := plainPeer(t, addrs[1], 0)
+	c.Write(AppendFrame(nil, []byte("whole")))
+	c.Write(AppendFrame(nil, []byte("cut short!"))[:9])
+	c.Close()
+	eventually(t, 10*time.Second, "node 1 to notice", func() bool { return tr.events.get("0", EventClosed) == 1 })
+	log := logs.String()
+	if !containsAll(log, `level=INFO msg="connection closed"`, "connection ended after 10-byte header, inside the payload") || strings.Contains(log, "level=WARN") {
+		t.Fatalf("a peer that crashed mid-frame was not reported as gone:\n%s", log)
+	}
+	if got := in.snapshot(); len(got) != 1 || got[0] != "0:whole" {
+		t.Fatalf("delivered %v; want only the whole message", got)
+	}
+	// A frame that breaks the rules is still a misbehaving peer.
+	c = plainPeer(t, addrs[1], 0)
+	defer c.Close()
+	c.Write([]byte{0, 0, 0, 0})
+	eventually(t, 10*time.Second, "the empty frame to be refused", func() bool {
+		return containsAll(logs.String(), `level=WARN msg="closing connection"`, "empty frame")
+	})
+}
