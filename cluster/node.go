@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,7 +127,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		n.maxMsg = core.MaxMessageSize
 	}
 	n.timers.init(n)
-	tr, err := transport.New(transport.Config{
+	tr, err := transport.New(context.Background(), transport.Config{
 		ID: cfg.ID, Addrs: cfg.Addrs, Listener: cfg.Listener, Identity: cfg.Identity,
 		Handler: n.receive, MaxFrame: cfg.MaxFrame, Faults: cfg.Faults, Logger: cfg.Logger,
 		BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax,

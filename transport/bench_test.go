@@ -45,7 +45,7 @@ func benchPair(b *testing.B, secure bool, h0, h1 Handler) (*Transport, *Transpor
 			}
 			cfg.Identity = idn
 		}
-		tr, err := New(cfg)
+		tr, err := New(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

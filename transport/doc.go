@@ -6,8 +6,14 @@
 // certificate names its id (node-3.rondo), and a peer whose certificate does
 // not chain to the CA, does not name a member of the cluster, or (on the
 // dialing side) does not name the node that was dialed is refused before a
-// single byte of its traffic reaches the caller. Every refusal is logged with
-// its reason.
+// single byte of its traffic reaches the caller. Every refusal is counted and
+// logged with its reason, the logs rate-limited with a periodic count of
+// what was held back.
+//
+// Unauthenticated connections cost bounded resources: a handshake has a
+// deadline, and the handshakes in progress are bounded per address and
+// overall by evicting the oldest, never by turning new connections away, so
+// that sockets an attacker holds open cannot keep a peer out.
 //
 // On the wire a message is a frame: a 4-byte big-endian length followed by
 // that many bytes of payload. Frames are bounded (Config.MaxFrame); an

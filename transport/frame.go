@@ -21,6 +21,16 @@ const DefaultMaxFrame = core.MaxMessageSize
 // short. A connection that sends one is closed.
 var ErrFrame = errors.New("bad frame")
 
+// cutShort is a frame the connection ended inside. It is an ErrFrame, and
+// also an io.ErrUnexpectedEOF: the usual cause is a peer that crashed or
+// stopped in the middle of sending, which the transport reports as the
+// peer going away rather than as a malformed frame.
+type cutShort string
+
+func (e cutShort) Error() string { return ErrFrame.Error() + ": connection ended " + string(e) }
+
+func (e cutShort) Is(target error) bool { return target == ErrFrame || target == io.ErrUnexpectedEOF }
+
 // AppendFrame appends payload to buf as one frame.
 func AppendFrame(buf, payload []byte) []byte {
 	buf = binary.BigEndian.AppendUint32(buf, uint32(len(payload)))
@@ -51,7 +61,7 @@ func ReadFrame(r *bufio.Reader, max int) ([]byte, error) {
 	hdr, err := r.Peek(FrameHeader)
 	if err != nil {
 		if err == io.EOF && len(hdr) > 0 {
-			return nil, fmt.Errorf("%w: connection ended inside a frame header", ErrFrame)
+			return nil, cutShort("inside a frame header")
 		}
 		return nil, err
 	}
@@ -66,7 +76,7 @@ func ReadFrame(r *bufio.Reader, max int) ([]byte, error) {
 	payload := make([]byte, n)
 	if _, err := io.ReadFull(r, payload); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, fmt.Errorf("%w: connection ended after %d-byte header, inside the payload", ErrFrame, n)
+			return nil, cutShort(fmt.Sprintf("after %d-byte header, inside the payload", n))
 		}
 		return nil, err
 	}
@@ -100,7 +110,7 @@ func newFrameReader(r io.Reader, max int) *frameReader {
 func (fr *frameReader) next() ([]byte, error) {
 	if err := fr.fill(FrameHeader); err != nil {
 		if err == io.ErrUnexpectedEOF {
-			return nil, fmt.Errorf("%w: connection ended inside a frame header", ErrFrame)
+			return nil, cutShort("inside a frame header")
 		}
 		return nil, err
 	}
@@ -117,21 +127,21 @@ func (fr *frameReader) next() ([]byte, error) {
 		k := copy(payload, fr.buf[fr.start:fr.end])
 		fr.start += k
 		if _, err := io.ReadFull(fr.r, payload[k:]); err != nil {
-			return nil, cutShort(err, n)
+			return nil, payloadCut(err, n)
 		}
 		return payload, nil
 	}
 	if err := fr.fill(int(n)); err != nil {
-		return nil, cutShort(err, n)
+		return nil, payloadCut(err, n)
 	}
 	payload := fr.buf[fr.start : fr.start+int(n) : fr.start+int(n)]
 	fr.start += int(n)
 	return payload, nil
 }
 
-func cutShort(err error, n uint32) error {
+func payloadCut(err error, n uint32) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%w: connection ended after %d-byte header, inside the payload", ErrFrame, n)
+		return cutShort(fmt.Sprintf("after %d-byte header, inside the payload", n))
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net"
 	"strings"
@@ -97,16 +98,24 @@ type testCluster struct {
 	inbox  []*inbox
 	logs   []*logBuffer
 	faults *Faults
+	// tune, if set, adjusts each node's Config before it starts.
+	tune func(i int, cfg *Config)
 }
 
 func newTestCluster(t *testing.T, n int) *testCluster {
+	t.Helper()
+	return newTunedCluster(t, n, nil)
+}
+
+// newTunedCluster is newTestCluster with tune applied to each node's Config.
+func newTunedCluster(t *testing.T, n int, tune func(i int, cfg *Config)) *testCluster {
 	t.Helper()
 	ca, err := NewCA("test cluster")
 	if err != nil {
 		t.Fatal(err)
 	}
 	lns, addrs := listeners(t, n)
-	c := &testCluster{ca: ca, addrs: addrs}
+	c := &testCluster{ca: ca, addrs: addrs, tune: tune}
 	for i := 0; i < n; i++ {
 		c.inbox = append(c.inbox, &inbox{})
 		c.logs = append(c.logs, &logBuffer{})
@@ -129,16 +138,33 @@ func (c *testCluster) start(t *testing.T, i int, ln net.Listener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := New(Config{
+	cfg := Config{
 		ID: core.NodeID(i), Addrs: c.addrs, Listener: ln, Identity: idn,
 		Handler: c.inbox[i].handler, Logger: c.logs[i].logger(),
 		BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
 		Faults: c.faults,
-	})
+	}
+	if c.tune != nil {
+		c.tune(i, &cfg)
+	}
+	tr, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.ts[i] = tr
+}
+
+// restart closes node i and starts a new transport on the same port, with
+// a fresh inbox and log.
+func (c *testCluster) restart(t *testing.T, i int) {
+	t.Helper()
+	c.ts[i].Close()
+	ln, err := net.Listen("tcp", c.addrs[i])
+	if err != nil {
+		t.Fatalf("rebinding node %d's port: %v", i, err)
+	}
+	c.inbox[i], c.logs[i] = &inbox{}, &logBuffer{}
+	c.start(t, i, ln)
 }
 
 func containsAll(s string, subs ...string) bool {
@@ -150,7 +176,11 @@ func containsAll(s string, subs ...string) bool {
 	return true
 }
 
+// dumpLogs shows every node's log when the test failed.
 func dumpLogs(t *testing.T, c *testCluster) {
+	if !t.Failed() {
+		return
+	}
 	for i, l := range c.logs {
 		t.Logf("node %d log:\n%s", i, l)
 	}

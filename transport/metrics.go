@@ -20,6 +20,9 @@ const (
 	MetricMessagesDropped  = "rondo_transport_messages_dropped_total"
 	MetricConnEvents       = "rondo_transport_connection_events_total"
 	MetricQueueLength      = "rondo_transport_queue_length"
+	// MetricPendingHandshakes has no peer label: the connections it
+	// counts have not said who they are yet.
+	MetricPendingHandshakes = "rondo_transport_pending_handshakes"
 )
 
 // Drop reasons (the reason label of MetricMessagesDropped).
@@ -39,8 +42,17 @@ const (
 	EventDial       = "dial"        // a dial succeeded and the peer authenticated
 	EventDialFailed = "dial_failed" // the TCP dial failed (peer down?)
 	EventAccept     = "accept"      // an incoming connection authenticated
-	EventRefused    = "refused"     // a handshake failed or the peer was not allowed
+	EventRefused    = "refused"     // a handshake failed a check: certificate, name, hello, direction
 	EventClosed     = "closed"      // an established connection ended
+	// EventAborted: the peer closed or reset the connection during the
+	// handshake (it crashed or stopped, or gave up on us).
+	EventAborted = "aborted"
+	// EventHandshakeTimeout: the handshake did not complete within
+	// Config.HandshakeTimeout and the connection was closed.
+	EventHandshakeTimeout = "handshake_timeout"
+	// EventEvicted: a pending handshake was closed to admit a newer
+	// connection (the pending set was full, overall or for its address).
+	EventEvicted = "evicted"
 )
 
 // counters are one peer's figures. They are plain atomics on the hot path
@@ -113,15 +125,16 @@ var (
 	descRecv      = prometheus.NewDesc(MetricMessagesReceived, "Messages read from a peer and handed to the node.", []string{"peer"}, nil)
 	descRecvBytes = prometheus.NewDesc(MetricBytesReceived, "Bytes (frame headers included) read from a peer.", []string{"peer"}, nil)
 	descDropped   = prometheus.NewDesc(MetricMessagesDropped, "Messages to or from a peer that were dropped, by reason.", []string{"peer", "reason"}, nil)
-	descConn      = prometheus.NewDesc(MetricConnEvents, "Connection events with a peer: dial, dial_failed, accept, refused, closed.", []string{"peer", "event"}, nil)
+	descConn      = prometheus.NewDesc(MetricConnEvents, "Connection events with a peer: dial, dial_failed, accept, refused, aborted, handshake_timeout, evicted, closed.", []string{"peer", "event"}, nil)
 	descQueue     = prometheus.NewDesc(MetricQueueLength, "Messages waiting in a peer's send queue.", []string{"peer"}, nil)
+	descPending   = prometheus.NewDesc(MetricPendingHandshakes, "Incoming connections whose handshake is in progress.", nil, nil)
 )
 
 // collector exposes a transport's counters to Prometheus.
 type collector struct{ t *Transport }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descSent, descSentBytes, descRecv, descRecvBytes, descDropped, descConn, descQueue} {
+	for _, d := range []*prometheus.Desc{descSent, descSentBytes, descRecv, descRecvBytes, descDropped, descConn, descQueue, descPending} {
 		ch <- d
 	}
 }
@@ -144,6 +157,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descQueue, prometheus.GaugeValue, float64(p.q.len()), id)
 	}
+	ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(c.t.pending.len()))
 	c.t.events.mu.Lock()
 	defer c.t.events.mu.Unlock()
 	for k, v := range c.t.events.m {

@@ -42,18 +42,34 @@ type Config struct {
 	// BackoffMin and BackoffMax bound the wait between redials (defaults
 	// 20ms and 2s).
 	BackoffMin, BackoffMax time.Duration
-	// HandshakeTimeout bounds the TLS handshake and hello exchange
-	// (default 5s).
+	// HandshakeTimeout bounds the TLS handshake and hello exchange, from
+	// the TCP connection to the hello (default 5s). A connection that has
+	// not authenticated by then is closed and counted (handshake_timeout),
+	// however slowly it keeps sending.
 	HandshakeTimeout time.Duration
+	// MaxPendingPerAddress bounds the incoming connections authenticating
+	// at once from one IPv4 address or IPv6 /64 (default twice the cluster
+	// size, at least 16, so that peers sharing one host or NAT still fit),
+	// and MaxPendingHandshakes those from all addresses that are not a
+	// member's configured IP address (default
+	// DefaultMaxPendingHandshakes). A new connection beyond either bound is
+	// admitted and evicts the oldest pending handshake (of its address, or
+	// of all strangers), so a handshake is only cut short by newer
+	// connections, strangers never cut short one from a member's address,
+	// and sockets held open cannot keep a peer out (docs/real-runtime.md).
+	MaxPendingHandshakes, MaxPendingPerAddress int
 	// WriteTimeout bounds each batch of writes (default 10s): a peer that
 	// stops reading is disconnected and redialed rather than stalling its
 	// queue forever.
 	WriteTimeout time.Duration
 	// Faults, if set, injects message faults on send.
 	Faults *Faults
-	// Logger receives connection events and every refusal (default
-	// slog.Default()).
-	Logger *slog.Logger
+	// Logger receives connection events and refusals (default
+	// slog.Default()). Lines about connections are rate-limited: in each
+	// LogInterval (default DefaultLogInterval) the first few of each kind
+	// are written and the rest are counted in one summary line.
+	Logger      *slog.Logger
+	LogInterval time.Duration
 }
 
 // Default bounds of a peer's send queue.
@@ -72,27 +88,31 @@ var ErrQueueFull = errors.New("send queue full")
 // Transport connects one node to its peers.
 type Transport struct {
 	cfg    Config
-	log    *slog.Logger
+	log    *slog.Logger // for lines that cannot repeat
+	logs   *throttle    // for lines about connections, which can
 	ln     net.Listener
 	peers  []*peer // by id; nil at our own id
 	events connEvents
 
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context // cancelled by Close or the caller's context
+	cancel    context.CancelFunc
+	stopAfter func() bool // unhooks Close from the caller's context
+	closing   sync.Once
+	closeErr  error
+	flushed   sync.Once
+	wg        sync.WaitGroup
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // every open connection, for Close
 
-	// handshakes bounds the incoming connections being authenticated at
-	// once, so that a flood of connections that never finish their
-	// handshake costs a bounded number of goroutines.
-	handshakes chan struct{}
+	// pending bounds the incoming connections being authenticated, so
+	// that connections that never finish their handshake cost a bounded
+	// number of sockets and goroutines, and cannot crowd out peers.
+	pending *pendingSet
 }
 
-// MaxPendingHandshakes bounds concurrent incoming handshakes; connections
-// beyond it are refused at once.
-const MaxPendingHandshakes = 64
+// DefaultMaxPendingHandshakes is Config.MaxPendingHandshakes's default.
+const DefaultMaxPendingHandshakes = 256
 
 // peer is one remote node: its send queue outlives connections, so that
 // messages sent while a connection is being re-established wait for it.
@@ -107,8 +127,9 @@ type peer struct {
 }
 
 // New validates cfg, starts listening and starts dialing the peers with a
-// higher id. The transport runs until Close.
-func New(cfg Config) (*Transport, error) {
+// higher id. The transport runs until Close, or until ctx is cancelled,
+// which closes it as Close does.
+func New(ctx context.Context, cfg Config) (*Transport, error) {
 	if int(cfg.ID) >= len(cfg.Addrs) {
 		return nil, fmt.Errorf("transport: node %d is not in the address list of %d nodes", cfg.ID, len(cfg.Addrs))
 	}
@@ -142,16 +163,36 @@ func New(cfg Config) (*Transport, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
+	if cfg.MaxPendingHandshakes <= 0 {
+		cfg.MaxPendingHandshakes = DefaultMaxPendingHandshakes
+	}
+	if cfg.MaxPendingPerAddress <= 0 {
+		cfg.MaxPendingPerAddress = max(16, 2*len(cfg.Addrs))
+	}
+	cfg.MaxPendingPerAddress = min(cfg.MaxPendingPerAddress, cfg.MaxPendingHandshakes)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.LogInterval <= 0 {
+		cfg.LogInterval = DefaultLogInterval
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("transport: node %d not started: %w", cfg.ID, err)
+	}
+	var memberAddrs []string
+	for i, a := range cfg.Addrs {
+		if core.NodeID(i) != cfg.ID {
+			memberAddrs = append(memberAddrs, a)
+		}
+	}
+	log := cfg.Logger.With("node", uint32(cfg.ID))
 	t := &Transport{
-		cfg:   cfg,
-		log:   cfg.Logger.With("node", uint32(cfg.ID)),
-		peers: make([]*peer, len(cfg.Addrs)),
-		conns: make(map[net.Conn]struct{}),
-
-		handshakes: make(chan struct{}, MaxPendingHandshakes),
+		cfg:     cfg,
+		log:     log,
+		logs:    newThrottle(log),
+		peers:   make([]*peer, len(cfg.Addrs)),
+		conns:   make(map[net.Conn]struct{}),
+		pending: newPendingSet(cfg.MaxPendingHandshakes, cfg.MaxPendingPerAddress, memberAddrs),
 	}
 	for i, a := range cfg.Addrs {
 		if core.NodeID(i) != cfg.ID {
@@ -166,8 +207,13 @@ func New(cfg Config) (*Transport, error) {
 		}
 		t.ln = ln
 	}
-	t.ctx, t.cancel = context.WithCancel(context.Background())
-	t.wg.Add(1)
+	t.ctx, t.cancel = context.WithCancel(ctx)
+	t.stopAfter = context.AfterFunc(ctx, func() { t.Close() })
+	t.wg.Add(2)
+	go func() {
+		defer t.wg.Done()
+		t.logs.run(cfg.LogInterval, t.ctx.Done())
+	}()
 	go t.acceptLoop()
 	for _, p := range t.peers {
 		if p != nil && p.id > cfg.ID {
@@ -270,20 +316,24 @@ func (t *Transport) Connected(id core.NodeID) bool {
 }
 
 // Close stops listening, closes every connection and waits for the
-// transport's goroutines. Queued messages are discarded.
+// transport's goroutines. Queued messages are discarded. It is safe to call
+// more than once and concurrently; every call returns once the transport
+// has stopped.
 func (t *Transport) Close() error {
-	if t.ctx.Err() != nil {
-		return nil
-	}
-	t.cancel()
-	err := t.ln.Close()
-	t.mu.Lock()
-	for c := range t.conns {
-		c.Close()
-	}
-	t.mu.Unlock()
+	t.closing.Do(func() {
+		t.stopAfter()
+		t.cancel()
+		t.closeErr = t.ln.Close()
+		t.mu.Lock()
+		for c := range t.conns {
+			c.Close()
+		}
+		t.mu.Unlock()
+	})
 	t.wg.Wait()
-	return err
+	// Whatever was held back in the last, partial interval.
+	t.flushed.Do(func() { t.logs.flush(time.Now()) })
+	return t.closeErr
 }
 
 // track registers c for Close; it reports false (and closes c) when the

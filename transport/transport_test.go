@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -84,7 +85,7 @@ func TestRefusesCertificateFromAnotherCA(t *testing.T) {
 	}
 	defer dumpLogs(t, c)
 	eventually(t, 5*time.Second, "node 1 to log the refusal", func() bool {
-		return containsAll(c.logs[1].String(), "refused peer", "remote=", "certificate signed by unknown authority")
+		return containsAll(c.logs[1].String(), `level=WARN msg="refused peer"`, "remote=", "certificate signed by unknown authority")
 	})
 	for _, m := range c.inbox[1].snapshot() {
 		if strings.Contains(m, "forged") {
@@ -117,7 +118,7 @@ func TestDialerRefusesServerNamingAnotherNode(t *testing.T) {
 		t.Skipf("cannot rebind %s: %v", c.addrs[1], err)
 	}
 	addrs[2] = c.addrs[1]
-	tr, err := New(Config{ID: 2, Addrs: addrs, Listener: ln, Identity: idn, Handler: imp.handler, Logger: (&logBuffer{}).logger()})
+	tr, err := New(context.Background(), Config{ID: 2, Addrs: addrs, Listener: ln, Identity: idn, Handler: imp.handler, Logger: (&logBuffer{}).logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestDialerRefusesServerNamingAnotherNode(t *testing.T) {
 	defer dumpLogs(t, c)
 	c.ts[0].Send(1, []byte("for node 1 only"))
 	eventually(t, 5*time.Second, "node 0 to refuse the impostor", func() bool {
-		return containsAll(c.logs[0].String(), "refused peer", "peer=1", "valid for node-2.rondo, not node-1.rondo")
+		return containsAll(c.logs[0].String(), `level=WARN msg="refused peer"`, "peer=1", "valid for node-2.rondo, not node-1.rondo")
 	})
 	if len(imp.snapshot()) != 0 {
 		t.Fatalf("the impostor received %v", imp.snapshot())
@@ -172,7 +173,7 @@ func TestOversizedFrameClosesConnection(t *testing.T) {
 	lns, addrs := listeners(t, 2)
 	lns[0].Close()
 	logs, in := &logBuffer{}, &inbox{}
-	tr, err := New(Config{ID: 1, Addrs: addrs, Listener: lns[1], Insecure: true, MaxFrame: 100, Handler: in.handler, Logger: logs.logger()})
+	tr, err := New(context.Background(), Config{ID: 1, Addrs: addrs, Listener: lns[1], Insecure: true, MaxFrame: 100, Handler: in.handler, Logger: logs.logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestHandlerErrorClosesConnection(t *testing.T) {
 	lns, addrs := listeners(t, 2)
 	lns[0].Close()
 	logs := &logBuffer{}
-	tr, err := New(Config{ID: 1, Addrs: addrs, Listener: lns[1], Insecure: true, Logger: logs.logger(),
+	tr, err := New(context.Background(), Config{ID: 1, Addrs: addrs, Listener: lns[1], Insecure: true, Logger: logs.logger(),
 		Handler: func(core.NodeID, []byte) error { return fmt.Errorf("cannot decode") }})
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +216,7 @@ func TestHandlerErrorClosesConnection(t *testing.T) {
 func TestRefusesWrongDirectionAndNonMembers(t *testing.T) {
 	lns, addrs := listeners(t, 3)
 	logs := &logBuffer{}
-	tr, err := New(Config{ID: 1, Addrs: addrs, Listener: lns[1], Insecure: true, Logger: logs.logger(), Handler: (&inbox{}).handler})
+	tr, err := New(context.Background(), Config{ID: 1, Addrs: addrs, Listener: lns[1], Insecure: true, Logger: logs.logger(), Handler: (&inbox{}).handler})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestFaultsDropAndPartition(t *testing.T) {
 	in := []*inbox{{}, {}}
 	var ts []*Transport
 	for i := range 2 {
-		tr, err := New(Config{ID: core.NodeID(i), Addrs: addrs, Listener: lns[i], Insecure: true, Handler: in[i].handler, Faults: f, Logger: (&logBuffer{}).logger()})
+		tr, err := New(context.Background(), Config{ID: core.NodeID(i), Addrs: addrs, Listener: lns[i], Insecure: true, Handler: in[i].handler, Faults: f, Logger: (&logBuffer{}).logger()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,44 +297,17 @@ func TestRefusesCertificateNamingANonMember(t *testing.T) {
 		t.Fatal("node 1 answered a non-member")
 	}
 	eventually(t, 5*time.Second, "the refusal", func() bool {
-		return containsAll(c.logs[1].String(), "refused peer", "names node 7, which is not a member of this cluster")
+		return containsAll(c.logs[1].String(), `level=WARN msg="refused peer"`, "names node 7, which is not a member of this cluster")
 	})
 	if len(c.inbox[1].snapshot()) != 0 {
 		t.Fatalf("node 1 delivered %v", c.inbox[1].snapshot())
 	}
 }
 
-func TestHandshakeFloodIsBounded(t *testing.T) {
-	c := newTestCluster(t, 2)
-	var conns []net.Conn
-	defer func() {
-		for _, x := range conns {
-			x.Close()
-		}
-	}()
-	// Connections that never speak occupy every handshake slot …
-	for range MaxPendingHandshakes + 5 {
-		x, err := net.Dial("tcp", c.addrs[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, x)
-	}
-	eventually(t, 5*time.Second, "refusals beyond the bound", func() bool {
-		return strings.Contains(c.logs[1].String(), "handshakes already in progress")
-	})
-	// … and the cluster still works once they time out or close.
-	for _, x := range conns {
-		x.Close()
-	}
-	c.ts[0].Send(1, []byte("still here"))
-	eventually(t, 10*time.Second, "delivery after the flood", func() bool { return c.inbox[1].has("0:still here") })
-}
-
 func TestPeerThatStopsReadingIsDisconnected(t *testing.T) {
 	lns, addrs := listeners(t, 2)
 	logs := &logBuffer{}
-	tr, err := New(Config{ID: 0, Addrs: addrs, Listener: lns[0], Insecure: true, Logger: logs.logger(),
+	tr, err := New(context.Background(), Config{ID: 0, Addrs: addrs, Listener: lns[0], Insecure: true, Logger: logs.logger(),
 		Handler: (&inbox{}).handler, WriteTimeout: 200 * time.Millisecond, QueueBytes: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -356,4 +330,48 @@ func TestPeerThatStopsReadingIsDisconnected(t *testing.T) {
 		tr.Send(1, big) // keep the socket buffers full
 		return containsAll(logs.String(), "connection closed", "peer=1", "i/o timeout")
 	})
+}
+
+func TestCancellingTheContextClosesTheTransport(t *testing.T) {
+	lns, addrs := listeners(t, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := []*inbox{{}, {}}
+	var ts []*Transport
+	for i, c := range []context.Context{context.Background(), ctx} {
+		tr, err := New(c, Config{ID: core.NodeID(i), Addrs: addrs, Listener: lns[i], Insecure: true, Handler: in[i].handler,
+			Logger: (&logBuffer{}).logger(), BackoffMin: time.Millisecond, BackoffMax: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		ts = append(ts, tr)
+	}
+	ts[0].Send(1, []byte("hello"))
+	eventually(t, 10*time.Second, "a delivery", func() bool { return in[1].has("0:hello") })
+
+	cancel()
+	if err := ts[1].Send(0, []byte("late")); err != ErrClosed {
+		t.Fatalf("Send after cancel returned %v; want ErrClosed", err)
+	}
+	// The listener and the connection close: node 0 loses node 1 and
+	// cannot connect again.
+	eventually(t, 10*time.Second, "node 0 to lose node 1", func() bool { return !ts[0].Connected(1) })
+	eventually(t, 10*time.Second, "node 1's port to close", func() bool {
+		c, err := net.DialTimeout("tcp", addrs[1], time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	if err := ts[1].Close(); err != nil {
+		t.Fatalf("Close after cancel: %v", err)
+	}
+	if ts[0].Connected(1) {
+		t.Fatal("node 0 reconnected to a cancelled node")
+	}
+	// A context that is already over starts nothing.
+	if _, err := New(ctx, Config{ID: 1, Addrs: addrs, Insecure: true, Handler: in[1].handler}); err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("New with a cancelled context returned %v; want an error naming the cancellation", err)
+	}
 }
