@@ -34,6 +34,9 @@
 package text
 
 import (
+	"errors"
+	"iter"
+
 	"github.com/rondo-dev/rondo/core"
 )
 
@@ -44,13 +47,28 @@ type ID struct {
 	Seq   uint32 `json:"s"`
 }
 
-// None is the ID of no item: an origin at the start or end of the text.
-var None = ID{Agent: ^uint32(0), Seq: ^uint32(0)}
+// NoAgent is the agent of None, reserved: no replica edits as NoAgent (New
+// refuses it) and no update may carry items of it.
+const NoAgent = ^uint32(0)
 
-// MaxChars bounds the items (tombstones included) a Doc holds, and the
-// seqs it accepts, from decoders and updates alike, so that hostile input
-// cannot make a replica allocate more than about 5 bytes × MaxChars.
+// None returns the ID of no item: an origin at the start or end of the
+// text.
+func None() ID { return none }
+
+// none is None(), for comparisons inside the package.
+var none = ID{Agent: NoAgent, Seq: ^uint32(0)}
+
+// IsNone reports whether id is None().
+func (id ID) IsNone() bool { return id == none }
+
+// MaxChars bounds the items (tombstones and items waiting for their
+// origins included) a Doc holds, and the seqs it accepts, from decoders and
+// updates alike, so that hostile input cannot make a replica allocate
+// without bound.
 const MaxChars = 1 << 24
+
+// ErrReservedAgent is New's error for the agent reserved for None.
+var ErrReservedAgent = errors.New("text: agent 4294967295 is reserved (it names no item, None)")
 
 // Doc is one replica of a text document. The zero value is an empty
 // document for agent 0; New picks the agent.
@@ -62,22 +80,33 @@ type Doc struct {
 	agents []agentLog
 	byID   map[uint32]int32 // agent → index in agents
 
-	pendingIns []Insert // inserts whose origins have not arrived
-	pendingDel []Span   // deletes of items that have not arrived
+	// Items whose origins (or whose agent's previous item) have not
+	// arrived, and deletions of items not integrated yet: both sorted by
+	// ID and disjoint, and disjoint from the integrated items.
+	pendingIns []Insert
+	pendingDel []Span
+	waiting    int // items in pendingIns
+
+	decoding bool // UnmarshalBinary is building the tree; it indexes IDs at the end
 }
 
-// agentLog is what a replica knows about one agent's items, indexed by seq.
+// agentLog is what a replica knows about one agent's items: seqs
+// 0 … where.end-1 are integrated.
 type agentLog struct {
-	id   uint32
-	text []byte  // content of every item; 0 where unknown
-	leaf []int32 // index in Doc.leaves of the leaf holding the item; -1 if absent
+	id    uint32
+	where leafMap // the leaf holding each item
+	text  arena   // the content of each visible item
 }
 
-// New returns an empty document edited locally as agent.
-func New(agent core.NodeID) *Doc {
+// New returns an empty document edited locally as agent. It refuses
+// NoAgent, the agent of None.
+func New(agent core.NodeID) (*Doc, error) {
+	if uint32(agent) == NoAgent {
+		return nil, ErrReservedAgent
+	}
 	d := &Doc{self: uint32(agent)}
 	d.init()
-	return d
+	return d, nil
 }
 
 func (d *Doc) init() {
@@ -107,7 +136,7 @@ func (d *Doc) String() string {
 		for i := range l.runs {
 			r := &l.runs[i]
 			if !r.deleted {
-				buf = append(buf, d.agents[r.agent].text[r.seq:r.seq+r.n]...)
+				buf = d.agents[r.agent].text.appendTo(buf, r.seq, r.n)
 			}
 		}
 	}
@@ -125,6 +154,18 @@ func (d *Doc) Runs() int {
 	return n
 }
 
+// Pending returns how many items wait inside d for their origins, and how
+// many deletions wait for the items they delete.
+func (d *Doc) Pending() (inserts, deletes int) {
+	for _, in := range d.pendingIns {
+		inserts += int(in.Len())
+	}
+	for _, s := range d.pendingDel {
+		deletes += int(s.N)
+	}
+	return inserts, deletes
+}
+
 // log returns the index of agent's log, creating it.
 func (d *Doc) log(agent uint32) int32 {
 	if i, ok := d.byID[agent]; ok {
@@ -136,15 +177,41 @@ func (d *Doc) log(agent uint32) int32 {
 	return i
 }
 
-// has reports whether the item id is integrated.
-func (d *Doc) has(id ID) bool {
-	ai, ok := d.byID[id.Agent]
-	if !ok {
-		return false
+// known returns how many of agent's items d holds: they are seqs 0 … known-1.
+func (d *Doc) known(agent uint32) uint32 {
+	if ai, ok := d.byID[agent]; ok {
+		return d.agents[ai].where.end
 	}
-	lf := d.agents[ai].leaf
-	return int(id.Seq) < len(lf) && lf[id.Seq] >= 0
+	return 0
 }
 
+// has reports whether the item id is integrated.
+func (d *Doc) has(id ID) bool { return id.Seq < d.known(id.Agent) }
+
 // hasOrigin is has, with None always present.
-func (d *Doc) hasOrigin(id ID) bool { return id == None || d.has(id) }
+func (d *Doc) hasOrigin(id ID) bool { return id == none || d.has(id) }
+
+// Chars yields the visible characters in order, each with the ID of its
+// item: what an editor needs to anchor cursors and authorship to items
+// rather than to positions, which move under concurrent edits.
+func (d *Doc) Chars() iter.Seq2[ID, byte] {
+	return func(yield func(ID, byte) bool) {
+		d.init()
+		var buf []byte
+		for l := d.leaves[0]; l != nil; l = l.next {
+			for i := range l.runs {
+				r := &l.runs[i]
+				if r.deleted {
+					continue
+				}
+				a := &d.agents[r.agent]
+				buf = a.text.appendTo(buf[:0], r.seq, r.n)
+				for k, c := range buf {
+					if !yield(ID{a.id, r.seq + uint32(k)}, c) {
+						return
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package text
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/rondo-dev/rondo/crdt/internal/wire"
@@ -88,8 +90,7 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 			if r.deleted {
 				f |= fDeleted
 			} else {
-				a := &d.agents[r.agent]
-				content = append(content, a.text[r.seq:r.seq+r.n]...)
+				content = d.agents[r.agent].text.appendTo(content, r.seq, r.n)
 			}
 			if prev == nil || prev.agent != r.agent {
 				f |= fNewAgent
@@ -108,7 +109,7 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 			}
 			self := d.agents[r.agent].id
 			switch {
-			case r.left == None:
+			case r.left == none:
 				f |= leftNone << leftShift
 			case prev != nil && r.left == d.idAt(prev, int(prev.n)-1):
 				f |= leftPrev << leftShift
@@ -116,7 +117,7 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 				f |= leftOwnPrev << leftShift
 			}
 			switch {
-			case r.right == None:
+			case r.right == none:
 				f |= rightNone << rightShift
 			case prev != nil && r.right == prev.right:
 				f |= rightSame << rightShift
@@ -167,7 +168,7 @@ var errDoc = errors.New("text: malformed document")
 // empty.
 func (d *Doc) UnmarshalBinary(data []byte) error {
 	self := d.self
-	*d = Doc{self: self}
+	*d = Doc{self: self, decoding: true}
 	d.init()
 	err := d.decode(data)
 	if err != nil {
@@ -185,7 +186,7 @@ func (d *Doc) decode(data []byte) error {
 	nAgents := r.Count(1)
 	ais := make([]int32, nAgents)
 	for i := range ais {
-		id := r.Uint(uint64(None.Agent) - 1)
+		id := r.Uint(uint64(NoAgent) - 1)
 		if _, dup := d.byID[uint32(id)]; dup {
 			return errDoc
 		}
@@ -210,7 +211,7 @@ func (d *Doc) decode(data []byte) error {
 		}
 		o := int64(seq) + unzigzag(r.Uvarint())
 		if !ok || r.Err() != nil || o < 0 || o >= MaxChars {
-			return None, false
+			return none, false
 		}
 		if len(ais) == 1 {
 			ai = ais[0]
@@ -263,7 +264,7 @@ func (d *Doc) decode(data []byte) error {
 		x.deleted = f&fDeleted != 0
 		switch (f >> leftShift) & 3 {
 		case leftNone:
-			x.left = None
+			x.left = none
 		case leftPrev:
 			if prev == nil {
 				return errDoc
@@ -281,7 +282,7 @@ func (d *Doc) decode(data []byte) error {
 		}
 		switch (f >> rightShift) & 3 {
 		case rightNone:
-			x.right = None
+			x.right = none
 		case rightSame:
 			if prev == nil {
 				return errDoc
@@ -303,20 +304,6 @@ func (d *Doc) decode(data []byte) error {
 		if pendingRight != nil {
 			pendingRight.right = d.idAt(&x, 0)
 			pendingRight = nil
-		}
-		// Claim the IDs; a duplicate is malformed.
-		al := &d.agents[a]
-		if end := int(x.seq + x.n); end > len(al.leaf) {
-			for len(al.leaf) < end {
-				al.leaf = append(al.leaf, -1)
-			}
-			al.text = append(al.text, make([]byte, end-len(al.text))...)
-		}
-		for s := x.seq; s < x.seq+x.n; s++ {
-			if al.leaf[s] >= 0 {
-				return errDoc
-			}
-			al.leaf[s] = l.id // fixed up by maybeSplit when the run moves
 		}
 		l.runs = append(l.runs, x)
 		addCounts(l, x.vis(), int(x.n))
@@ -342,17 +329,17 @@ func (d *Doc) decode(data []byte) error {
 	for lf := d.leaves[0]; lf != nil; lf = lf.next {
 		for i := range lf.runs {
 			x := &lf.runs[i]
-			if !x.deleted {
-				copy(d.agents[x.agent].text[x.seq:], content[:x.n])
+			if x.deleted {
+				d.agents[x.agent].text.reserve(x.seq + x.n)
+			} else {
+				write(&d.agents[x.agent].text, x.seq, content[:x.n])
 				content = content[x.n:]
 			}
 		}
 	}
-	// Each agent's items are a prefix of its sequence (see deps).
-	for i := range d.agents {
-		if slices.Contains(d.agents[i].leaf, -1) {
-			return errDoc
-		}
+	d.decoding = false
+	if !d.indexIDs() {
+		return errDoc
 	}
 	// Every origin must name an item of the document.
 	for lf := d.leaves[0]; lf != nil; lf = lf.next {
@@ -367,6 +354,36 @@ func (d *Doc) decode(data []byte) error {
 	if err := pending.UnmarshalBinary(rest); err != nil {
 		return err
 	}
-	d.Apply(&pending)
+	if _, err := d.Apply(&pending); err != nil {
+		return fmt.Errorf("%w: %w", errDoc, err)
+	}
 	return nil
+}
+
+// indexIDs builds each agent's leafMap once the decoder has placed every
+// run, and reports whether the runs name each ID once and each agent's
+// items form a prefix of its sequence (see deps), as Apply keeps them.
+func (d *Doc) indexIDs() bool {
+	type where struct {
+		seq, n uint32
+		leaf   int32
+	}
+	byAgent := make([][]where, len(d.agents))
+	for l := d.leaves[0]; l != nil; l = l.next {
+		for i := range l.runs {
+			r := &l.runs[i]
+			byAgent[r.agent] = append(byAgent[r.agent], where{r.seq, r.n, l.id})
+		}
+	}
+	for ai, ws := range byAgent {
+		slices.SortFunc(ws, func(a, b where) int { return cmp.Compare(a.seq, b.seq) })
+		m := &d.agents[ai].where
+		for _, w := range ws {
+			if w.seq != m.end {
+				return false // a gap or an ID twice
+			}
+			m.push(w.n, w.leaf)
+		}
+	}
+	return true
 }

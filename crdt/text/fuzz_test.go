@@ -7,7 +7,7 @@ import (
 )
 
 func seedDoc() *text.Doc {
-	a, b := text.New(1), text.New(2)
+	a, b := newDoc(1), newDoc(2)
 	b.Apply(a.Insert(0, "hello world"))
 	a.Apply(b.Delete(2, 3))
 	b.Apply(a.Insert(4, "XY"))
@@ -39,7 +39,7 @@ func FuzzDocDecode(f *testing.F) {
 }
 
 func FuzzUpdateDecode(f *testing.F) {
-	d := text.New(1)
+	d := newDoc(1)
 	u := d.Insert(0, "abc")
 	u.Add(d.Delete(1, 1))
 	enc, _ := u.MarshalBinary()

@@ -20,19 +20,18 @@ func (d *Doc) Delete(pos, n int) *Update {
 // of many edits produces one Update.
 func (d *Doc) InsertTo(u *Update, pos int, s string) {
 	d.init()
-	if len(s) == 0 || d.root.all+len(s) > MaxChars {
+	if len(s) == 0 || d.size()+len(s) > MaxChars {
 		return
 	}
 	pos = max(0, min(pos, d.root.vis))
 	ai := d.log(d.self)
-	a := &d.agents[ai]
-	seq := uint32(len(a.leaf))
+	seq := d.agents[ai].where.end
 
 	// The new run goes right before the visible item at pos (after any
 	// tombstones), or at the very end: its origins are its neighbours.
 	var l *node
 	var ri int
-	right := None
+	right := none
 	if pos == d.root.vis {
 		l = d.lastLeaf()
 		ri = len(l.runs)
@@ -45,7 +44,7 @@ func (d *Doc) InsertTo(u *Update, pos int, s string) {
 			ri++
 		}
 	}
-	left := None
+	left := none
 	pl, pi := l, ri-1
 	if ri == 0 && l.prev != nil {
 		pl, pi = l.prev, len(l.prev.runs)-1
@@ -62,10 +61,9 @@ func (d *Doc) InsertTo(u *Update, pos int, s string) {
 	}
 	l.runs = insertRun(l.runs, ri, run{agent: ai, seq: seq, n: uint32(len(s)), left: left, right: right})
 placed:
-	a.text = append(a.text, s...)
-	for range len(s) {
-		a.leaf = append(a.leaf, l.id)
-	}
+	a := &d.agents[ai]
+	write(&a.text, seq, s)
+	a.where.push(uint32(len(s)), l.id)
 	addCounts(l, len(s), len(s))
 	d.maybeSplit(l)
 	u.Add(&Update{Inserts: []Insert{{ID: ID{d.self, seq}, Left: left, Right: right, Text: s}}})
@@ -95,7 +93,9 @@ func (d *Doc) markDeleted(l *node, ri, off, k int) {
 	if k < int(l.runs[ri].n) {
 		d.splitRun(l, ri, k)
 	}
-	l.runs[ri].deleted = true
+	r := &l.runs[ri]
+	r.deleted = true
+	d.agents[r.agent].text.drop(r.seq, r.n)
 	addCounts(l, -k, 0)
 	d.coalesce(l, ri)
 	d.maybeSplit(l)
