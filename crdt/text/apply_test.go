@@ -249,3 +249,28 @@ func TestEqualTellsApartDocumentsWithTheSameIDsAndOtherText(t *testing.T) {
 		t.Fatalf("a document is not equal to its clone")
 	}
 }
+
+// Deletions and items that claim a replica's own next IDs can only be
+// forged; the replica's next keystroke takes those IDs, and the forged
+// claims must not survive beside it (the document would not decode, and
+// its own "q" would vanish on the next decode).
+func TestTypingOverForgedClaimsOnOwnFutureIDsKeepsTheDocumentWhole(t *testing.T) {
+	d := newDoc(2)
+	d.Apply(newDoc(1).Insert(0, "hello"))
+	forged := &text.Update{
+		Inserts: []text.Insert{ins(2, 1, id(1, 9), text.None(), "zz")},
+		Deletes: []text.Span{{ID: id(2, 0), N: 48}},
+	}
+	if _, err := d.Apply(forged); err != nil {
+		t.Fatal(err) // from outside, a claim is indistinguishable from an early delivery
+	}
+	d.Insert(5, "q")
+	d.Insert(6, "r")
+	if d.String() != "helloqr" {
+		t.Fatalf("got %q", d.String())
+	}
+	if ins, dels := d.Pending(); ins != 0 || dels != 0 {
+		t.Fatalf("%d items and %d deletions still claim this replica's IDs", ins, dels)
+	}
+	mustEncode(t, d)
+}

@@ -26,6 +26,9 @@ func (d *Doc) InsertTo(u *Update, pos int, s string) {
 	pos = max(0, min(pos, d.root.vis))
 	ai := d.log(d.self)
 	seq := d.agents[ai].where.end
+	if len(d.pendingIns) > 0 || len(d.pendingDel) > 0 {
+		d.dropClaims(seq)
+	}
 
 	// The new run goes right before the visible item at pos (after any
 	// tombstones), or at the very end: its origins are its neighbours.
@@ -106,4 +109,36 @@ func insertRun(rs []run, i int, r run) []run {
 	copy(rs[i+1:], rs[i:])
 	rs[i] = r
 	return rs
+}
+
+// dropClaims discards what waits in d under IDs of d's own agent from seq
+// on — items and deletions of items it has not typed yet. Only a hostile
+// or corrupted update can have put them there (no one else makes this
+// agent's items), and the keystroke about to take those IDs must not meet
+// them: a document holding both would not decode.
+func (d *Doc) dropClaims(seq uint32) {
+	keep := d.pendingIns[:0]
+	for _, in := range d.pendingIns {
+		if in.ID.Agent == d.self && in.end() > uint64(seq) {
+			d.waiting -= int(in.Len())
+			if in.ID.Seq >= seq {
+				continue
+			}
+			in.Text, in.Deleted = in.Text[:min(len(in.Text), int(seq-in.ID.Seq))], min(in.Deleted, seq-in.ID.Seq)
+			d.waiting += int(in.Len())
+		}
+		keep = append(keep, in)
+	}
+	d.pendingIns = keep
+	dels := d.pendingDel[:0]
+	for _, s := range d.pendingDel {
+		if s.Agent == d.self && s.Seq+s.N > seq {
+			if s.Seq >= seq {
+				continue
+			}
+			s.N = seq - s.Seq
+		}
+		dels = append(dels, s)
+	}
+	d.pendingDel = dels
 }
