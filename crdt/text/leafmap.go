@@ -14,6 +14,8 @@ import "slices"
 type leafMap struct {
 	blocks [][]span // in seq order; none empty
 	end    uint32
+	hb, hi int // the span find returned last: lookups cluster (origins of
+	// consecutive remote keystrokes are neighbours), so it is tried first
 }
 
 type span struct {
@@ -24,28 +26,43 @@ type span struct {
 // maxSpans bounds a block: a split moves half of one.
 const maxSpans = 64
 
-// pos returns the block and index of the span holding seq < end.
+// pos returns the block and index of the span holding seq < end. The
+// searches are written out: this is the hot path of every remote edit.
 func (m *leafMap) pos(seq uint32) (int, int) {
-	b, _ := slices.BinarySearchFunc(m.blocks, seq, func(blk []span, seq uint32) int {
-		if blk[0].seq <= seq {
-			return -1
+	lo, hi := 0, len(m.blocks) // the last block starting at or before seq is lo-1
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if m.blocks[mid][0].seq <= seq {
+			lo = mid + 1
+		} else {
+			hi = mid
 		}
-		return 1
-	})
-	b-- // the last block starting at or before seq
+	}
+	b := lo - 1
 	blk := m.blocks[b]
-	i, _ := slices.BinarySearchFunc(blk, seq, func(s span, seq uint32) int {
-		if s.seq <= seq {
-			return -1
+	lo, hi = 0, len(blk)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if blk[mid].seq <= seq {
+			lo = mid + 1
+		} else {
+			hi = mid
 		}
-		return 1
-	})
-	return b, i - 1
+	}
+	return b, lo - 1
 }
 
 // find returns the leaf holding item seq < end.
 func (m *leafMap) find(seq uint32) int32 {
+	if b, i := m.hb, m.hi; b < len(m.blocks) && i < len(m.blocks[b]) {
+		// The hint may be stale after edits, but a span that holds seq is
+		// the one: spans do not overlap.
+		if s := m.blocks[b][i]; s.seq <= seq && seq < m.spanEnd(b, i) {
+			return s.leaf
+		}
+	}
 	b, i := m.pos(seq)
+	m.hb, m.hi = b, i
 	return m.blocks[b][i].leaf
 }
 
