@@ -258,7 +258,7 @@ func TestTypingOverForgedClaimsOnOwnFutureIDsKeepsTheDocumentWhole(t *testing.T)
 	d := newDoc(2)
 	d.Apply(newDoc(1).Insert(0, "hello"))
 	forged := &text.Update{
-		Inserts: []text.Insert{ins(2, 1, id(1, 9), text.None(), "zz")},
+		Inserts: []text.Insert{ins(2, 1, id(1, 9), text.None(), "zz"), ins(3, 0, text.None(), id(2, 0), "w")},
 		Deletes: []text.Span{{ID: id(2, 0), N: 48}},
 	}
 	if _, err := d.Apply(forged); err != nil {

@@ -24,7 +24,9 @@ import (
 //	bit 0      deleted
 //	bit 1      new agent: the agent index follows (else the previous run's)
 //	bits 2–3   seq: 0 the previous run's end, 1 one past the agent's highest
-//	           seq so far, 2 a zigzag delta from the previous run's end follows
+//	           seq so far, 2 a zigzag delta from the previous run's end follows,
+//	           3 the end of a recent run, whose distance from the most recent
+//	           one follows (see openEnds)
 //	bits 4–5   left origin: 0 explicit, 1 the previous item in the document,
 //	           2 the agent's item just before this run's first, 3 None
 //	bits 6–7   right origin: 0 explicit, 1 None, 2 the previous run's right
@@ -36,7 +38,7 @@ const (
 	fDeleted  = 1 << 0
 	fNewAgent = 1 << 1
 
-	seqShift, seqPrevEnd, seqNext, seqDelta = 2, 0, 1, 2
+	seqShift, seqPrevEnd, seqNext, seqDelta, seqOpen = 2, 0, 1, 2, 3
 
 	leftShift, leftExplicit, leftPrev, leftOwnPrev, leftNone = 4, 0, 1, 2, 3
 
@@ -74,6 +76,7 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 	}
 	b = wire.AppendUvarint(b, uint64(runs))
 	next := make([]uint32, len(order)) // one past each agent's highest seq so far
+	var open openEnds
 	var prev *run
 	var content []byte
 	for l := d.leaves[0]; l != nil; l = l.next {
@@ -99,14 +102,21 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 			if prev != nil && prev.agent == r.agent {
 				prevEnd = prev.seq + prev.n
 			}
+			depth := open.find(r.agent, r.seq)
 			switch {
 			case r.seq == prevEnd:
 				f |= seqPrevEnd << seqShift
 			case r.seq == next[ai]:
 				f |= seqNext << seqShift
+			case depth >= 0:
+				f |= seqOpen << seqShift
 			default:
 				f |= seqDelta << seqShift
 			}
+			if depth >= 0 {
+				open.take(depth)
+			}
+			open.push(r.agent, r.seq+r.n)
 			self := d.agents[r.agent].id
 			switch {
 			case r.left == none:
@@ -128,8 +138,11 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 			if f&fNewAgent != 0 {
 				b = wire.AppendUvarint(b, ai)
 			}
-			if (f>>seqShift)&3 == seqDelta {
+			switch (f >> seqShift) & 3 {
+			case seqDelta:
 				b = wire.AppendUvarint(b, zigzag(int64(r.seq)-int64(prevEnd)))
+			case seqOpen:
+				b = wire.AppendUvarint(b, uint64(depth))
 			}
 			b = wire.AppendUvarint(b, uint64(r.n))
 			if (f>>leftShift)&3 == leftExplicit {
@@ -219,6 +232,7 @@ func (d *Doc) decode(data []byte) error {
 		return ID{d.agents[ai].id, uint32(o)}, true
 	}
 	next := make([]uint32, len(ais))
+	var open openEnds
 	var prev *run
 	var prevAi uint64
 	var pendingRight *run // a run whose right origin is the next run's first item
@@ -257,10 +271,19 @@ func (d *Doc) decode(data []byte) error {
 				return errDoc
 			}
 			x.seq = uint32(s)
-		default:
-			return errDoc
+		case seqOpen:
+			depth := r.Uint(maxOpenDepth)
+			agent, end, ok := open.at(int(depth))
+			if !ok || agent != a {
+				return errDoc
+			}
+			x.seq = end
+		}
+		if depth := open.find(a, x.seq); depth >= 0 {
+			open.take(depth)
 		}
 		x.n = uint32(r.Uint(MaxChars))
+		open.push(a, x.seq+x.n)
 		x.deleted = f&fDeleted != 0
 		switch (f >> leftShift) & 3 {
 		case leftNone:
@@ -386,4 +409,52 @@ func (d *Doc) indexIDs() bool {
 		}
 	}
 	return true
+}
+
+// openEnds lists, most recent last, where the runs seen so far end: the seq
+// their agent's next item has. A run cut by a later insert shows up again,
+// in document order, after what was inserted into it, so the seq of its
+// continuation is usually the end of one of the last few runs — and a
+// distance from the most recent one takes a byte where a seq delta takes
+// two or three. Encoder and decoder keep the list alike: each run takes
+// the entry it continues, if one is near, and adds its own end.
+type openEnds struct {
+	agent []int32
+	end   []uint32
+}
+
+// maxOpenDepth bounds how far back a run's continuation is looked for.
+const maxOpenDepth = 127
+
+// find returns the distance from the most recent entry of the nearest one
+// ending at agent's seq, or -1.
+func (o *openEnds) find(agent int32, seq uint32) int {
+	for k := 0; k <= maxOpenDepth && k < len(o.end); k++ {
+		i := len(o.end) - 1 - k
+		if o.end[i] == seq && o.agent[i] == agent {
+			return k
+		}
+	}
+	return -1
+}
+
+// at returns the entry at distance depth.
+func (o *openEnds) at(depth int) (int32, uint32, bool) {
+	i := len(o.end) - 1 - depth
+	if i < 0 {
+		return 0, 0, false
+	}
+	return o.agent[i], o.end[i], true
+}
+
+// take removes the entry at distance depth.
+func (o *openEnds) take(depth int) {
+	i := len(o.end) - 1 - depth
+	o.agent = slices.Delete(o.agent, i, i+1)
+	o.end = slices.Delete(o.end, i, i+1)
+}
+
+func (o *openEnds) push(agent int32, end uint32) {
+	o.agent = append(o.agent, agent)
+	o.end = append(o.end, end)
 }

@@ -112,13 +112,19 @@ func insertRun(rs []run, i int, r run) []run {
 }
 
 // dropClaims discards what waits in d under IDs of d's own agent from seq
-// on — items and deletions of items it has not typed yet. Only a hostile
+// on — items and deletions of items it has not typed yet, and items placed
+// next to such items. Only a hostile
 // or corrupted update can have put them there (no one else makes this
 // agent's items), and the keystroke about to take those IDs must not meet
 // them: a document holding both would not decode.
 func (d *Doc) dropClaims(seq uint32) {
 	keep := d.pendingIns[:0]
+	claims := func(o ID) bool { return o.Agent == d.self && o.Seq >= seq }
 	for _, in := range d.pendingIns {
+		if claims(in.Left) || claims(in.Right) {
+			d.waiting -= int(in.Len()) // placed against an item not typed yet
+			continue
+		}
 		if in.ID.Agent == d.self && in.end() > uint64(seq) {
 			d.waiting -= int(in.Len())
 			if in.ID.Seq >= seq {
