@@ -78,16 +78,19 @@ func replay(tr *edittrace.Trace) (*text.Doc, error) {
 	return docs[0], nil
 }
 
-func main() {
+func main() { os.Exit(benchmark()) }
+
+func benchmark() int {
 	names := flag.String("trace", "all", "comma-separated trace names under ../shared/data/editing-traces, or all")
 	reps := flag.Int("reps", 7, "repetitions of each replay")
 	node := flag.String("node", "node", "Node.js binary")
+	synthetic := flag.Bool("synthetic", true, "also run a delete-heavy trace generated here (see synthetic.go)")
 	flag.Parse()
 
 	dir, err := edittrace.Dir()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return 2
 	}
 	var list []string
 	if *names == "all" {
@@ -98,33 +101,52 @@ func main() {
 	} else {
 		list = strings.Split(*names, ",")
 	}
+	paths := make(map[string]string)
+	for _, name := range list {
+		paths[name] = filepath.Join(dir, name+".json.gz")
+	}
+	if *synthetic {
+		tmp, err := os.MkdirTemp("", "rondo-bench-text")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(tmp)
+		p, err := writeDeleteHeavy(tmp)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		list = append(list, "synthetic-delete-heavy")
+		paths["synthetic-delete-heavy"] = p
+	}
 	var results []result
 	failed := false
 	for _, name := range list {
-		r, err := run(dir, name, *reps, *node)
+		r, err := run(paths[name], name, *reps, *node)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-			os.Exit(1)
+			return 1
 		}
 		results = append(results, r)
 		failed = failed || !r.ok
 	}
 	fmt.Printf("\nsummary (rondo/yjs; below 1 means rondo is faster or smaller)\n")
-	fmt.Printf("%-18s %9s %9s %6s  %8s %8s %8s %6s %6s  %9s %9s %6s\n",
+	fmt.Printf("%-24s %9s %9s %6s  %8s %8s %8s %6s %6s  %9s %9s %6s\n",
 		"trace", "rondo ms", "yjs ms", "time", "rondo B", "yjs V1", "yjs V2", "/V1", "/V2", "rondo mem", "yjs mem", "mem")
 	for _, r := range results {
-		fmt.Printf("%-18s %9.1f %9.1f %6.3f  %8d %8d %8d %6.3f %6.3f  %9d %9d %6.3f\n",
+		fmt.Printf("%-24s %9.1f %9.1f %6.3f  %8d %8d %8d %6.3f %6.3f  %9d %9d %6.3f\n",
 			r.name, r.rondoMs, r.yjMs, r.rondoMs/r.yjMs,
 			r.rondoEnc, r.yjsV1, r.yjsV2, float64(r.rondoEnc)/float64(r.yjsV1), float64(r.rondoEnc)/float64(r.yjsV2),
 			r.rondoMem, r.yjsMem, float64(r.rondoMem)/float64(r.yjsMem))
 	}
 	if failed {
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
-func run(dir, name string, reps int, node string) (result, error) {
-	path := filepath.Join(dir, name+".json.gz")
+func run(path, name string, reps int, node string) (result, error) {
 	tr, err := edittrace.Load(path)
 	if err != nil {
 		return result{}, err
