@@ -23,14 +23,19 @@
 // Speed comes from the representation: items are stored as runs (one run is
 // a span of consecutive IDs typed left to right, like Yjs's items), in the
 // leaves of a B-tree whose inner nodes count visible and total characters,
-// so a position is found in O(log n); each agent keeps, per seq, the leaf
-// holding the item, so an ID is found in O(log n) too; and content lives in
-// one byte arena per agent, indexed by seq, so runs never copy text.
+// so a position is found in O(log n); each agent keeps a span map from seq
+// to the leaf holding the item (about one entry per run), so an ID is found
+// in O(log n) too; and the content of visible items lives in a chunked
+// arena per agent, indexed by seq, so runs never copy text — tombstones
+// keep none (a chunk whose items are all deleted is freed).
 //
 // A Doc is a join-semilattice: its value is the set of items (with their
 // origins) and the set of deleted IDs, and Merge is their union. Local edits
-// return an Update — the delta — which Apply merges into any replica.
-// Updates whose origins have not arrived yet wait in the Doc until they do.
+// return an Update — the delta — which Apply merges into any replica, each
+// item at most once however the updates were batched, repeated or
+// reordered. Updates whose origins have not arrived yet wait in the Doc
+// until they do. An ID means one item for good: Apply refuses, whole, an
+// update that gives a known ID another character or other origins.
 package text
 
 import (
