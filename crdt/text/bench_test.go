@@ -7,7 +7,7 @@ import (
 )
 
 func BenchmarkReplayAutomergePaper(b *testing.B) {
-	tr := load(b, "automerge-paper")
+	tr := loadShared(b, "automerge-paper")
 	b.ResetTimer()
 	for b.Loop() {
 		tr.ReplaySequential()
@@ -15,7 +15,7 @@ func BenchmarkReplayAutomergePaper(b *testing.B) {
 }
 
 func BenchmarkReplayFriendsForever(b *testing.B) {
-	tr := load(b, "friendsforever")
+	tr := loadShared(b, "friendsforever")
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := tr.ReplayConcurrent(); err != nil {
@@ -25,11 +25,11 @@ func BenchmarkReplayFriendsForever(b *testing.B) {
 }
 
 func BenchmarkMergeFullState(b *testing.B) {
-	tr := load(b, "friendsforever")
+	tr := loadShared(b, "friendsforever")
 	docs, _ := tr.ReplayConcurrent()
 	b.ResetTimer()
 	for b.Loop() {
-		d := text.New(9)
+		d := newDoc(9)
 		d.Merge(docs[0])
 	}
 }
@@ -38,8 +38,8 @@ func BenchmarkMergeFullState(b *testing.B) {
 // replica from the first one's updates, one per patch: the remote
 // integration path, ID lookups and all.
 func BenchmarkApplyRemoteAutomergePaper(b *testing.B) {
-	tr := load(b, "automerge-paper")
-	src := text.New(1)
+	tr := loadShared(b, "automerge-paper")
+	src := newDoc(1)
 	var ups []*text.Update
 	for _, tx := range tr.Txns {
 		for _, p := range tx.Patches {
@@ -55,7 +55,7 @@ func BenchmarkApplyRemoteAutomergePaper(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		d := text.New(2)
+		d := newDoc(2)
 		for _, u := range ups {
 			d.Apply(u)
 		}

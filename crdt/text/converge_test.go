@@ -13,7 +13,7 @@ import (
 // agree — and agree with a replica that merged full states instead.
 func TestRandomSessionsConverge(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		reps := []*text.Doc{text.New(0), text.New(1), text.New(2)}
+		reps := []*text.Doc{newDoc(0), newDoc(1), newDoc(2)}
 		var sent []*text.Update
 		for range rapid.IntRange(1, 40).Draw(t, "steps") {
 			i := rapid.IntRange(0, 2).Draw(t, "replica")
@@ -40,7 +40,7 @@ func TestRandomSessionsConverge(t *testing.T) {
 				d.Apply(u)
 			}
 		}
-		full := text.New(9)
+		full := newDoc(9)
 		for _, d := range reps {
 			full.Merge(d)
 		}

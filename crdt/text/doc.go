@@ -23,17 +23,25 @@
 // Speed comes from the representation: items are stored as runs (one run is
 // a span of consecutive IDs typed left to right, like Yjs's items), in the
 // leaves of a B-tree whose inner nodes count visible and total characters,
-// so a position is found in O(log n); each agent keeps, per seq, the leaf
-// holding the item, so an ID is found in O(log n) too; and content lives in
-// one byte arena per agent, indexed by seq, so runs never copy text.
+// so a position is found in O(log n); each agent keeps a span map from seq
+// to the leaf holding the item (about one entry per run), so an ID is found
+// in O(log n) too; and the content of visible items lives in a chunked
+// arena per agent, indexed by seq, so runs never copy text — tombstones
+// keep none (a chunk whose items are all deleted is freed).
 //
 // A Doc is a join-semilattice: its value is the set of items (with their
 // origins) and the set of deleted IDs, and Merge is their union. Local edits
-// return an Update — the delta — which Apply merges into any replica.
-// Updates whose origins have not arrived yet wait in the Doc until they do.
+// return an Update — the delta — which Apply merges into any replica, each
+// item at most once however the updates were batched, repeated or
+// reordered. Updates whose origins have not arrived yet wait in the Doc
+// until they do. An ID means one item for good: Apply refuses, whole, an
+// update that gives a known ID another character or other origins.
 package text
 
 import (
+	"errors"
+	"iter"
+
 	"github.com/rondo-dev/rondo/core"
 )
 
@@ -44,13 +52,28 @@ type ID struct {
 	Seq   uint32 `json:"s"`
 }
 
-// None is the ID of no item: an origin at the start or end of the text.
-var None = ID{Agent: ^uint32(0), Seq: ^uint32(0)}
+// NoAgent is the agent of None, reserved: no replica edits as NoAgent (New
+// refuses it) and no update may carry items of it.
+const NoAgent = ^uint32(0)
 
-// MaxChars bounds the items (tombstones included) a Doc holds, and the
-// seqs it accepts, from decoders and updates alike, so that hostile input
-// cannot make a replica allocate more than about 5 bytes × MaxChars.
+// None returns the ID of no item: an origin at the start or end of the
+// text.
+func None() ID { return none }
+
+// none is None(), for comparisons inside the package.
+var none = ID{Agent: NoAgent, Seq: ^uint32(0)}
+
+// IsNone reports whether id is None().
+func (id ID) IsNone() bool { return id == none }
+
+// MaxChars bounds the items (tombstones and items waiting for their
+// origins included) a Doc holds, and the seqs it accepts, from decoders and
+// updates alike, so that hostile input cannot make a replica allocate
+// without bound.
 const MaxChars = 1 << 24
+
+// ErrReservedAgent is New's error for the agent reserved for None.
+var ErrReservedAgent = errors.New("text: agent 4294967295 is reserved (it names no item, None)")
 
 // Doc is one replica of a text document. The zero value is an empty
 // document for agent 0; New picks the agent.
@@ -62,22 +85,33 @@ type Doc struct {
 	agents []agentLog
 	byID   map[uint32]int32 // agent → index in agents
 
-	pendingIns []Insert // inserts whose origins have not arrived
-	pendingDel []Span   // deletes of items that have not arrived
+	// Items whose origins (or whose agent's previous item) have not
+	// arrived, and deletions of items not integrated yet: both sorted by
+	// ID and disjoint, and disjoint from the integrated items.
+	pendingIns []Insert
+	pendingDel []Span
+	waiting    int // items in pendingIns
+
+	decoding bool // UnmarshalBinary is building the tree; it indexes IDs at the end
 }
 
-// agentLog is what a replica knows about one agent's items, indexed by seq.
+// agentLog is what a replica knows about one agent's items: seqs
+// 0 … where.end-1 are integrated.
 type agentLog struct {
-	id   uint32
-	text []byte  // content of every item; 0 where unknown
-	leaf []int32 // index in Doc.leaves of the leaf holding the item; -1 if absent
+	id    uint32
+	where leafMap // the leaf holding each item
+	text  arena   // the content of each visible item
 }
 
-// New returns an empty document edited locally as agent.
-func New(agent core.NodeID) *Doc {
+// New returns an empty document edited locally as agent. It refuses
+// NoAgent, the agent of None.
+func New(agent core.NodeID) (*Doc, error) {
+	if uint32(agent) == NoAgent {
+		return nil, ErrReservedAgent
+	}
 	d := &Doc{self: uint32(agent)}
 	d.init()
-	return d
+	return d, nil
 }
 
 func (d *Doc) init() {
@@ -107,7 +141,7 @@ func (d *Doc) String() string {
 		for i := range l.runs {
 			r := &l.runs[i]
 			if !r.deleted {
-				buf = append(buf, d.agents[r.agent].text[r.seq:r.seq+r.n]...)
+				buf = d.agents[r.agent].text.appendTo(buf, r.seq, r.n)
 			}
 		}
 	}
@@ -125,6 +159,18 @@ func (d *Doc) Runs() int {
 	return n
 }
 
+// Pending returns how many items wait inside d for their origins, and how
+// many deletions wait for the items they delete.
+func (d *Doc) Pending() (inserts, deletes int) {
+	for _, in := range d.pendingIns {
+		inserts += int(in.Len())
+	}
+	for _, s := range d.pendingDel {
+		deletes += int(s.N)
+	}
+	return inserts, deletes
+}
+
 // log returns the index of agent's log, creating it.
 func (d *Doc) log(agent uint32) int32 {
 	if i, ok := d.byID[agent]; ok {
@@ -136,15 +182,41 @@ func (d *Doc) log(agent uint32) int32 {
 	return i
 }
 
-// has reports whether the item id is integrated.
-func (d *Doc) has(id ID) bool {
-	ai, ok := d.byID[id.Agent]
-	if !ok {
-		return false
+// known returns how many of agent's items d holds: they are seqs 0 … known-1.
+func (d *Doc) known(agent uint32) uint32 {
+	if ai, ok := d.byID[agent]; ok {
+		return d.agents[ai].where.end
 	}
-	lf := d.agents[ai].leaf
-	return int(id.Seq) < len(lf) && lf[id.Seq] >= 0
+	return 0
 }
 
+// has reports whether the item id is integrated.
+func (d *Doc) has(id ID) bool { return id.Seq < d.known(id.Agent) }
+
 // hasOrigin is has, with None always present.
-func (d *Doc) hasOrigin(id ID) bool { return id == None || d.has(id) }
+func (d *Doc) hasOrigin(id ID) bool { return id == none || d.has(id) }
+
+// Chars yields the visible characters in order, each with the ID of its
+// item: what an editor needs to anchor cursors and authorship to items
+// rather than to positions, which move under concurrent edits.
+func (d *Doc) Chars() iter.Seq2[ID, byte] {
+	return func(yield func(ID, byte) bool) {
+		d.init()
+		var buf []byte
+		for l := d.leaves[0]; l != nil; l = l.next {
+			for i := range l.runs {
+				r := &l.runs[i]
+				if r.deleted {
+					continue
+				}
+				a := &d.agents[r.agent]
+				buf = a.text.appendTo(buf[:0], r.seq, r.n)
+				for k, c := range buf {
+					if !yield(ID{a.id, r.seq + uint32(k)}, c) {
+						return
+					}
+				}
+			}
+		}
+	}
+}

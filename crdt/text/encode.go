@@ -1,7 +1,9 @@
 package text
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/rondo-dev/rondo/crdt/internal/wire"
@@ -22,7 +24,9 @@ import (
 //	bit 0      deleted
 //	bit 1      new agent: the agent index follows (else the previous run's)
 //	bits 2–3   seq: 0 the previous run's end, 1 one past the agent's highest
-//	           seq so far, 2 a zigzag delta from the previous run's end follows
+//	           seq so far, 2 a zigzag delta from the previous run's end follows,
+//	           3 the end of a recent run, whose distance from the most recent
+//	           one follows (see openEnds)
 //	bits 4–5   left origin: 0 explicit, 1 the previous item in the document,
 //	           2 the agent's item just before this run's first, 3 None
 //	bits 6–7   right origin: 0 explicit, 1 None, 2 the previous run's right
@@ -34,7 +38,7 @@ const (
 	fDeleted  = 1 << 0
 	fNewAgent = 1 << 1
 
-	seqShift, seqPrevEnd, seqNext, seqDelta = 2, 0, 1, 2
+	seqShift, seqPrevEnd, seqNext, seqDelta, seqOpen = 2, 0, 1, 2, 3
 
 	leftShift, leftExplicit, leftPrev, leftOwnPrev, leftNone = 4, 0, 1, 2, 3
 
@@ -72,6 +76,7 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 	}
 	b = wire.AppendUvarint(b, uint64(runs))
 	next := make([]uint32, len(order)) // one past each agent's highest seq so far
+	var open openEnds
 	var prev *run
 	var content []byte
 	for l := d.leaves[0]; l != nil; l = l.next {
@@ -88,8 +93,7 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 			if r.deleted {
 				f |= fDeleted
 			} else {
-				a := &d.agents[r.agent]
-				content = append(content, a.text[r.seq:r.seq+r.n]...)
+				content = d.agents[r.agent].text.appendTo(content, r.seq, r.n)
 			}
 			if prev == nil || prev.agent != r.agent {
 				f |= fNewAgent
@@ -98,17 +102,24 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 			if prev != nil && prev.agent == r.agent {
 				prevEnd = prev.seq + prev.n
 			}
+			depth := open.find(r.agent, r.seq)
 			switch {
 			case r.seq == prevEnd:
 				f |= seqPrevEnd << seqShift
 			case r.seq == next[ai]:
 				f |= seqNext << seqShift
+			case depth >= 0:
+				f |= seqOpen << seqShift
 			default:
 				f |= seqDelta << seqShift
 			}
+			if depth >= 0 {
+				open.take(depth)
+			}
+			open.push(r.agent, r.seq+r.n)
 			self := d.agents[r.agent].id
 			switch {
-			case r.left == None:
+			case r.left == none:
 				f |= leftNone << leftShift
 			case prev != nil && r.left == d.idAt(prev, int(prev.n)-1):
 				f |= leftPrev << leftShift
@@ -116,7 +127,7 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 				f |= leftOwnPrev << leftShift
 			}
 			switch {
-			case r.right == None:
+			case r.right == none:
 				f |= rightNone << rightShift
 			case prev != nil && r.right == prev.right:
 				f |= rightSame << rightShift
@@ -127,8 +138,11 @@ func (d Doc) AppendBinary(b []byte) ([]byte, error) {
 			if f&fNewAgent != 0 {
 				b = wire.AppendUvarint(b, ai)
 			}
-			if (f>>seqShift)&3 == seqDelta {
+			switch (f >> seqShift) & 3 {
+			case seqDelta:
 				b = wire.AppendUvarint(b, zigzag(int64(r.seq)-int64(prevEnd)))
+			case seqOpen:
+				b = wire.AppendUvarint(b, uint64(depth))
 			}
 			b = wire.AppendUvarint(b, uint64(r.n))
 			if (f>>leftShift)&3 == leftExplicit {
@@ -167,7 +181,7 @@ var errDoc = errors.New("text: malformed document")
 // empty.
 func (d *Doc) UnmarshalBinary(data []byte) error {
 	self := d.self
-	*d = Doc{self: self}
+	*d = Doc{self: self, decoding: true}
 	d.init()
 	err := d.decode(data)
 	if err != nil {
@@ -185,7 +199,7 @@ func (d *Doc) decode(data []byte) error {
 	nAgents := r.Count(1)
 	ais := make([]int32, nAgents)
 	for i := range ais {
-		id := r.Uint(uint64(None.Agent) - 1)
+		id := r.Uint(uint64(NoAgent) - 1)
 		if _, dup := d.byID[uint32(id)]; dup {
 			return errDoc
 		}
@@ -210,7 +224,7 @@ func (d *Doc) decode(data []byte) error {
 		}
 		o := int64(seq) + unzigzag(r.Uvarint())
 		if !ok || r.Err() != nil || o < 0 || o >= MaxChars {
-			return None, false
+			return none, false
 		}
 		if len(ais) == 1 {
 			ai = ais[0]
@@ -218,6 +232,7 @@ func (d *Doc) decode(data []byte) error {
 		return ID{d.agents[ai].id, uint32(o)}, true
 	}
 	next := make([]uint32, len(ais))
+	var open openEnds
 	var prev *run
 	var prevAi uint64
 	var pendingRight *run // a run whose right origin is the next run's first item
@@ -256,14 +271,23 @@ func (d *Doc) decode(data []byte) error {
 				return errDoc
 			}
 			x.seq = uint32(s)
-		default:
-			return errDoc
+		case seqOpen:
+			depth := r.Uint(maxOpenDepth)
+			agent, end, ok := open.at(int(depth))
+			if !ok || agent != a {
+				return errDoc
+			}
+			x.seq = end
+		}
+		if depth := open.find(a, x.seq); depth >= 0 {
+			open.take(depth)
 		}
 		x.n = uint32(r.Uint(MaxChars))
+		open.push(a, x.seq+x.n)
 		x.deleted = f&fDeleted != 0
 		switch (f >> leftShift) & 3 {
 		case leftNone:
-			x.left = None
+			x.left = none
 		case leftPrev:
 			if prev == nil {
 				return errDoc
@@ -281,7 +305,7 @@ func (d *Doc) decode(data []byte) error {
 		}
 		switch (f >> rightShift) & 3 {
 		case rightNone:
-			x.right = None
+			x.right = none
 		case rightSame:
 			if prev == nil {
 				return errDoc
@@ -303,20 +327,6 @@ func (d *Doc) decode(data []byte) error {
 		if pendingRight != nil {
 			pendingRight.right = d.idAt(&x, 0)
 			pendingRight = nil
-		}
-		// Claim the IDs; a duplicate is malformed.
-		al := &d.agents[a]
-		if end := int(x.seq + x.n); end > len(al.leaf) {
-			for len(al.leaf) < end {
-				al.leaf = append(al.leaf, -1)
-			}
-			al.text = append(al.text, make([]byte, end-len(al.text))...)
-		}
-		for s := x.seq; s < x.seq+x.n; s++ {
-			if al.leaf[s] >= 0 {
-				return errDoc
-			}
-			al.leaf[s] = l.id // fixed up by maybeSplit when the run moves
 		}
 		l.runs = append(l.runs, x)
 		addCounts(l, x.vis(), int(x.n))
@@ -342,17 +352,17 @@ func (d *Doc) decode(data []byte) error {
 	for lf := d.leaves[0]; lf != nil; lf = lf.next {
 		for i := range lf.runs {
 			x := &lf.runs[i]
-			if !x.deleted {
-				copy(d.agents[x.agent].text[x.seq:], content[:x.n])
+			if x.deleted {
+				d.agents[x.agent].text.reserve(x.seq + x.n)
+			} else {
+				write(&d.agents[x.agent].text, x.seq, content[:x.n])
 				content = content[x.n:]
 			}
 		}
 	}
-	// Each agent's items are a prefix of its sequence (see deps).
-	for i := range d.agents {
-		if slices.Contains(d.agents[i].leaf, -1) {
-			return errDoc
-		}
+	d.decoding = false
+	if !d.indexIDs() {
+		return errDoc
 	}
 	// Every origin must name an item of the document.
 	for lf := d.leaves[0]; lf != nil; lf = lf.next {
@@ -367,6 +377,84 @@ func (d *Doc) decode(data []byte) error {
 	if err := pending.UnmarshalBinary(rest); err != nil {
 		return err
 	}
-	d.Apply(&pending)
+	if _, err := d.Apply(&pending); err != nil {
+		return fmt.Errorf("%w: %w", errDoc, err)
+	}
 	return nil
+}
+
+// indexIDs builds each agent's leafMap once the decoder has placed every
+// run, and reports whether the runs name each ID once and each agent's
+// items form a prefix of its sequence (see deps), as Apply keeps them.
+func (d *Doc) indexIDs() bool {
+	type where struct {
+		seq, n uint32
+		leaf   int32
+	}
+	byAgent := make([][]where, len(d.agents))
+	for l := d.leaves[0]; l != nil; l = l.next {
+		for i := range l.runs {
+			r := &l.runs[i]
+			byAgent[r.agent] = append(byAgent[r.agent], where{r.seq, r.n, l.id})
+		}
+	}
+	for ai, ws := range byAgent {
+		slices.SortFunc(ws, func(a, b where) int { return cmp.Compare(a.seq, b.seq) })
+		m := &d.agents[ai].where
+		for _, w := range ws {
+			if w.seq != m.end {
+				return false // a gap or an ID twice
+			}
+			m.push(w.n, w.leaf)
+		}
+	}
+	return true
+}
+
+// openEnds lists, most recent last, where the runs seen so far end: the seq
+// their agent's next item has. A run cut by a later insert shows up again,
+// in document order, after what was inserted into it, so the seq of its
+// continuation is usually the end of one of the last few runs — and a
+// distance from the most recent one takes a byte where a seq delta takes
+// two or three. Encoder and decoder keep the list alike: each run takes
+// the entry it continues, if one is near, and adds its own end.
+type openEnds struct {
+	agent []int32
+	end   []uint32
+}
+
+// maxOpenDepth bounds how far back a run's continuation is looked for.
+const maxOpenDepth = 127
+
+// find returns the distance from the most recent entry of the nearest one
+// ending at agent's seq, or -1.
+func (o *openEnds) find(agent int32, seq uint32) int {
+	for k := 0; k <= maxOpenDepth && k < len(o.end); k++ {
+		i := len(o.end) - 1 - k
+		if o.end[i] == seq && o.agent[i] == agent {
+			return k
+		}
+	}
+	return -1
+}
+
+// at returns the entry at distance depth.
+func (o *openEnds) at(depth int) (int32, uint32, bool) {
+	i := len(o.end) - 1 - depth
+	if i < 0 {
+		return 0, 0, false
+	}
+	return o.agent[i], o.end[i], true
+}
+
+// take removes the entry at distance depth.
+func (o *openEnds) take(depth int) {
+	i := len(o.end) - 1 - depth
+	o.agent = slices.Delete(o.agent, i, i+1)
+	o.end = slices.Delete(o.end, i, i+1)
+}
+
+func (o *openEnds) push(agent int32, end uint32) {
+	o.agent = append(o.agent, agent)
+	o.end = append(o.end, end)
 }

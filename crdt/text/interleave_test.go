@@ -28,7 +28,7 @@ func typeWord(d *text.Doc, pos int, w string, backwards bool) *text.Update {
 // base text at the same time, then exchange updates.
 func concurrent(t *testing.T, base string, pos int, a, b string, backwards, yata bool) string {
 	t.Helper()
-	alice, bob := text.New(1), text.New(2)
+	alice, bob := newDoc(1), newDoc(2)
 	if yata {
 		text.UseYATA(alice)
 		text.UseYATA(bob)
@@ -93,7 +93,7 @@ func TestChoiceOfFugueMaxOverYATA(t *testing.T) {
 // agent id sorts first) puts "p" before bob's b and bob puts "q" after it.
 // The two groups must not interleave: "xaypbq" or "pbqxay".
 func withTails(t *testing.T, yata bool) string {
-	alice, bob, carol := text.New(10), text.New(20), text.New(5)
+	alice, bob, carol := newDoc(10), newDoc(20), newDoc(5)
 	for _, d := range []*text.Doc{alice, bob, carol} {
 		if yata {
 			text.UseYATA(d)

@@ -24,7 +24,7 @@ var (
 
 func buildHistory() {
 	rng := rand.New(rand.NewPCG(7, 7))
-	reps := []*text.Doc{text.New(0), text.New(1), text.New(2)}
+	reps := []*text.Doc{newDoc(0), newDoc(1), newDoc(2)}
 	words := []string{"a", "bc", "def", "g"}
 	for range 80 {
 		d := reps[rng.IntN(3)]
@@ -48,7 +48,7 @@ func buildHistory() {
 func genDoc() *rapid.Generator[*text.Doc] {
 	historyOnce.Do(buildHistory)
 	return rapid.Custom(func(t *rapid.T) *text.Doc {
-		d := text.New(9)
+		d := newDoc(9)
 		for range rapid.IntRange(0, 2).Draw(t, "parts") {
 			if rapid.Bool().Draw(t, "snapshot") {
 				d.Merge(snapshots[rapid.IntRange(0, len(snapshots)-1).Draw(t, "i")])
@@ -66,11 +66,11 @@ func TestAllReplicasConvergeWhateverTheDeliveryOrder(t *testing.T) {
 	historyOnce.Do(buildHistory)
 	rapid.Check(t, func(t *rapid.T) {
 		order := rapid.Permutation(deltas).Draw(t, "order")
-		d := text.New(9)
+		d := newDoc(9)
 		for _, u := range order {
 			d.Apply(u)
 		}
-		want := text.New(9)
+		want := newDoc(9)
 		for _, u := range deltas {
 			want.Apply(u)
 		}

@@ -120,7 +120,7 @@ func leafStart(l *node) int {
 // locate finds the leaf, run and offset holding the integrated item id.
 func (d *Doc) locate(id ID) (*node, int, int) {
 	ai := d.byID[id.Agent]
-	l := d.leaves[d.agents[ai].leaf[id.Seq]]
+	l := d.leaves[d.agents[ai].where.find(id.Seq)]
 	for i := range l.runs {
 		r := &l.runs[i]
 		if r.agent == ai && id.Seq >= r.seq && id.Seq < r.seq+r.n {
@@ -132,9 +132,9 @@ func (d *Doc) locate(id ID) (*node, int, int) {
 
 // index returns the position of id among all items; -1 for None as a left
 // origin, root.all for None as a right origin.
-func (d *Doc) index(id ID, none int) int {
-	if id == None {
-		return none
+func (d *Doc) index(id ID, noneAt int) int {
+	if id == none {
+		return noneAt
 	}
 	l, ri, off := d.locate(id)
 	i := leafStart(l) + off
@@ -186,12 +186,9 @@ func (d *Doc) coalesce(l *node, ri int) {
 	}
 }
 
-// setLeaf records that the items of r live in leaf l.
-func (d *Doc) setLeaf(r *run, l *node) {
-	lf := d.agents[r.agent].leaf
-	for s := r.seq; s < r.seq+r.n; s++ {
-		lf[s] = l.id
-	}
+// moved records that the items of r now live in leaf l.
+func (d *Doc) moved(r *run, l *node) {
+	d.agents[r.agent].where.assign(r.seq, r.n, l.id)
 }
 
 // lastLeaf returns the last leaf in document order.
@@ -218,7 +215,9 @@ func (d *Doc) maybeSplit(l *node) {
 		r := &nl.runs[i]
 		nl.vis += r.vis()
 		nl.all += int(r.n)
-		d.setLeaf(r, nl)
+		if !d.decoding {
+			d.moved(r, nl)
+		}
 	}
 	l.vis -= nl.vis
 	l.all -= nl.all

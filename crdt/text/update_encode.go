@@ -1,20 +1,23 @@
 package text
 
 import (
-	"errors"
-
 	"github.com/rondo-dev/rondo/crdt/internal/wire"
 )
 
 // Binary encoding of an Update:
 //
-//	update = 0x02 count {agent seq left right text} count {agent seq n}
+//	update = 0x03 count {agent seq left right text [deleted]} count {agent seq n}
 //
-// with IDs as uvarints and an origin as agent+1 then seq (0 for None).
+// with IDs as uvarints and an origin as agent+1 then seq (0 for None);
+// deleted (the tombstone count) follows an empty text only. Version 2, the
+// same without tombstones, still decodes (documents persisted by earlier
+// releases carry it in their waiting section).
+const (
+	updateVersion   = 3
+	updateVersionV2 = 2
+)
 
-const updateVersion = 2
-
-var errUpdate = errors.New("text: malformed update")
+var errUpdate = ErrMalformed
 
 // AppendBinary appends the encoding of u (encoding.BinaryAppender).
 func (u Update) AppendBinary(b []byte) ([]byte, error) {
@@ -26,6 +29,9 @@ func (u Update) AppendBinary(b []byte) ([]byte, error) {
 		b = appendID(b, in.Left)
 		b = appendID(b, in.Right)
 		b = wire.AppendString(b, in.Text)
+		if in.Text == "" {
+			b = wire.AppendUvarint(b, uint64(in.Deleted))
+		}
 	}
 	b = wire.AppendUvarint(b, uint64(len(u.Deletes)))
 	for _, s := range u.Deletes {
@@ -40,7 +46,7 @@ func (u Update) AppendBinary(b []byte) ([]byte, error) {
 func (u Update) MarshalBinary() ([]byte, error) { return u.AppendBinary(nil) }
 
 func appendID(b []byte, id ID) []byte {
-	if id == None {
+	if id == none {
 		return append(b, 0)
 	}
 	b = wire.AppendUvarint(b, uint64(id.Agent)+1)
@@ -48,28 +54,34 @@ func appendID(b []byte, id ID) []byte {
 }
 
 func readID(r *wire.Reader) ID {
-	a := r.Uint(uint64(None.Agent))
+	a := r.Uint(uint64(NoAgent))
 	if a == 0 {
-		return None
+		return none
 	}
 	return ID{uint32(a - 1), uint32(r.Uint(MaxChars))}
 }
 
 // UnmarshalBinary decodes an Update; it never panics on malformed input.
+// It checks the encoding, not the meaning: Apply refuses what an honest
+// replica would not send.
 func (u *Update) UnmarshalBinary(data []byte) error {
 	*u = Update{}
 	r := wire.NewReader(data)
-	if r.Byte() != updateVersion {
+	v := r.Byte()
+	if v != updateVersion && v != updateVersionV2 {
 		return errUpdate
 	}
 	n := r.Count(5)
 	for range n {
 		var in Insert
-		in.ID.Agent = uint32(r.Uint(uint64(None.Agent) - 1))
+		in.ID.Agent = uint32(r.Uint(uint64(NoAgent) - 1))
 		in.ID.Seq = uint32(r.Uint(MaxChars))
 		in.Left = readID(r)
 		in.Right = readID(r)
 		in.Text = r.String()
+		if in.Text == "" && v == updateVersion {
+			in.Deleted = uint32(r.Uint(MaxChars))
+		}
 		if r.Err() != nil {
 			break
 		}
@@ -78,7 +90,7 @@ func (u *Update) UnmarshalBinary(data []byte) error {
 	n = r.Count(3)
 	for range n {
 		var s Span
-		s.Agent = uint32(r.Uint(uint64(None.Agent) - 1))
+		s.Agent = uint32(r.Uint(uint64(NoAgent) - 1))
 		s.Seq = uint32(r.Uint(MaxChars))
 		s.N = uint32(r.Uint(MaxChars))
 		if r.Err() != nil {
