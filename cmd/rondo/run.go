@@ -132,7 +132,7 @@ func runRun(stdout, stderr io.Writer, proto string, f runFlags, nSet bool) error
 		reg := prometheus.NewRegistry()
 		srv, err := cluster.ServeDebug(f.http, prometheus.Gatherers{cluster.ProcessRegistry(), reg}, log)
 		if err != nil {
-			return usageError{err}
+			return usagef("--http %s: %w", f.http, err)
 		}
 		defer srv.Close()
 		cfg.Registerer = reg
