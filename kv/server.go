@@ -308,12 +308,16 @@ func (s *Service) write(w http.ResponseWriter, r *http.Request, key string, toke
 
 // Status is the body of GET /status. Digest is a hash of the replica's
 // whole state (every key, version and tombstone, and the session clock):
-// replicas that converged have equal digests.
+// replicas that converged have equal digests. Writing counts the PUTs in
+// progress (reading their value or being applied), Waiting the reads
+// waiting for their session to arrive.
 type Status struct {
 	ID      core.NodeID `json:"id"`
 	Keys    int         `json:"keys"`
 	Session string      `json:"session"`
 	Digest  string      `json:"digest"`
+	Writing int         `json:"writing"`
+	Waiting int64       `json:"waiting"`
 }
 
 func (s *Service) status(w http.ResponseWriter, r *http.Request) {
@@ -321,7 +325,8 @@ func (s *Service) status(w http.ResponseWriter, r *http.Request) {
 	err := s.do(r.Context(), replica.Read[*Store](func(x *Store) {
 		b, _ := x.AppendBinary(nil)
 		sum := sha256.Sum256(b)
-		st = Status{ID: s.id, Keys: x.Len(), Session: FormatSession(x.Clock()), Digest: hex.EncodeToString(sum[:8])}
+		st = Status{ID: s.id, Keys: x.Len(), Session: FormatSession(x.Clock()), Digest: hex.EncodeToString(sum[:8]),
+			Writing: len(s.puts), Waiting: s.waiting.Load()}
 	}))
 	if err != nil {
 		s.failed(w, r, err)

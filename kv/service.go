@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rondo-dev/rondo/core"
@@ -76,7 +77,8 @@ type Service struct {
 	changed chan struct{}   // closed and replaced at every change
 	run     Runner
 
-	puts chan struct{} // one token per PUT in progress (HTTPLimits.MaxPuts)
+	puts    chan struct{} // one token per PUT in progress (HTTPLimits.MaxPuts)
+	waiting atomic.Int64  // reads waiting for their session
 }
 
 // NewService returns replica id's service. Attach the runtime that runs its
@@ -225,6 +227,8 @@ func (s *Service) read(ctx context.Context, key string, ops ...any) (found, *lat
 // waitFor blocks until the replica's clock is ≥ token, the deadline passes
 // or the client goes away; it reports whether the replica caught up.
 func (s *Service) waitFor(ctx context.Context, token *lattice.VClock, deadline <-chan time.Time) bool {
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
 	for {
 		s.mu.Lock()
 		ok, ch := token.LessEq(s.clock), s.changed

@@ -256,8 +256,16 @@ func (r *Node[L]) ack(ctx core.Context, from core.NodeID, seq uint64) {
 		return
 	}
 	r.acked[from] = seq
-	r.progress = true
+	r.advanced(ctx)
 	r.collect()
+}
+
+// advanced notes that a peer acknowledged something new. The peer is
+// reachable: what it still lacks should not wait out a backoff meant for
+// an unreachable one.
+func (r *Node[L]) advanced(ctx core.Context) {
+	r.progress = true
+	r.wake(ctx)
 }
 
 // collect drops the deltas every peer acknowledged.
@@ -288,8 +296,8 @@ func (r *Node[L]) lagging() []core.NodeID {
 }
 
 // wake arms the gossip timer at the base interval, re-arming it if it was
-// backing off: something new should not wait out a backoff meant for an
-// unreachable peer.
+// backing off: something new, or a peer that answers again, should not wait
+// out a backoff meant for an unreachable peer.
 func (r *Node[L]) wake(ctx core.Context) {
 	r.quiet = false
 	if !r.armed || r.interval > r.cfg.Interval {
