@@ -62,8 +62,7 @@ func (r *Node[L]) round(ctx core.Context) {
 		r.interval = r.cfg.Interval
 	}
 	r.progress = false
-	r.armed = true
-	ctx.SetTimer(gossipTimer, r.interval)
+	r.arm(ctx)
 }
 
 // sendInterval sends p the delta-group [A[p], k) for the largest k whose

@@ -35,7 +35,8 @@ type Node[L lattice.Lattice[L]] struct {
 	acked  map[core.NodeID]uint64 // A: what each peer acknowledged
 	peers  []core.NodeID
 
-	armed    bool
+	armed    bool          // the gossip timer is set…
+	due      time.Duration // …to fire then
 	interval time.Duration
 	progress bool // some peer acknowledged something new since the last round
 	stats    Stats
@@ -256,16 +257,8 @@ func (r *Node[L]) ack(ctx core.Context, from core.NodeID, seq uint64) {
 		return
 	}
 	r.acked[from] = seq
-	r.advanced(ctx)
-	r.collect()
-}
-
-// advanced notes that a peer acknowledged something new. The peer is
-// reachable: what it still lacks should not wait out a backoff meant for
-// an unreachable one.
-func (r *Node[L]) advanced(ctx core.Context) {
 	r.progress = true
-	r.wake(ctx)
+	r.collect()
 }
 
 // collect drops the deltas every peer acknowledged.
@@ -295,14 +288,19 @@ func (r *Node[L]) lagging() []core.NodeID {
 	return out
 }
 
-// wake arms the gossip timer at the base interval, re-arming it if it was
-// backing off: something new, or a peer that answers again, should not wait
-// out a backoff meant for an unreachable peer.
+// wake brings the gossip timer back to the base interval, firing sooner if
+// it was backing off: something new should not wait out a backoff meant for
+// an unreachable peer (and a timer due sooner anyway is left alone).
 func (r *Node[L]) wake(ctx core.Context) {
 	r.quiet = false
-	if !r.armed || r.interval > r.cfg.Interval {
-		r.interval = r.cfg.Interval
-		r.armed = true
-		ctx.SetTimer(gossipTimer, r.interval)
+	r.interval = r.cfg.Interval
+	if at := ctx.Now() + r.interval; !r.armed || at < r.due {
+		r.arm(ctx)
 	}
+}
+
+// arm sets the gossip timer to fire after r.interval.
+func (r *Node[L]) arm(ctx core.Context) {
+	r.armed, r.due = true, ctx.Now()+r.interval
+	ctx.SetTimer(gossipTimer, r.interval)
 }

@@ -107,7 +107,7 @@ func (r *Node[L]) pieceAck(ctx core.Context, p core.NodeID, m PieceAck) {
 	if i < s.t.sealed {
 		s.unsealed--
 	}
-	r.advanced(ctx)
+	r.progress = true
 	if s.left == 0 {
 		delete(r.sending, p)
 		r.ack(ctx, p, s.t.seq)
