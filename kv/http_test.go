@@ -72,7 +72,7 @@ func answer(c net.Conn) (int, string, error) {
 // client is told why, and the connection is closed, so a stalled client
 // holds neither memory nor a connection for ever.
 func TestAStalledUploadIsCutOff(t *testing.T) {
-	r := startOne(t, &core.MemStorage{}, kv.Options{HTTP: kv.HTTPLimits{ReadTimeout: 200 * time.Millisecond}})
+	r := startOne(t, &core.MemStorage{}, kv.Options{Limits: kv.HTTPLimits{ReadTimeout: 200 * time.Millisecond}})
 	c := stalledPut(t, r.URL(), "slow")
 	code, body, err := answer(c)
 	if err != nil || code != http.StatusRequestTimeout || !strings.Contains(body, "did not arrive within 200ms") {
@@ -92,7 +92,7 @@ func TestAStalledUploadIsCutOff(t *testing.T) {
 // end, writes go through again.
 func TestUploadsInProgressAreBounded(t *testing.T) {
 	const slots, clients = 4, 12
-	r := startOne(t, &core.MemStorage{}, kv.Options{HTTP: kv.HTTPLimits{MaxPuts: slots}})
+	r := startOne(t, &core.MemStorage{}, kv.Options{Limits: kv.HTTPLimits{MaxPuts: slots}})
 	conns := make([]net.Conn, clients)
 	answers := make(chan int, clients)
 	for i := range conns {
@@ -126,7 +126,7 @@ func TestUploadsInProgressAreBounded(t *testing.T) {
 // connections that never send a request are closed after
 // ReadHeaderTimeout, which frees their slots.
 func TestConnectionsPastTheLimitAreRefused(t *testing.T) {
-	r := startOne(t, &core.MemStorage{}, kv.Options{HTTP: kv.HTTPLimits{MaxConns: 3, ReadHeaderTimeout: 300 * time.Millisecond}})
+	r := startOne(t, &core.MemStorage{}, kv.Options{Limits: kv.HTTPLimits{MaxConns: 3, ReadHeaderTimeout: 300 * time.Millisecond}})
 	addr := strings.TrimPrefix(r.URL(), "http://")
 	var idle []net.Conn
 	for range 3 {

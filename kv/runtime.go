@@ -126,7 +126,7 @@ func StartReplica(cfg ReplicaConfig) (*Replica, error) {
 		return nil, err
 	}
 	svc.Attach(node)
-	lim := svc.opts.HTTP
+	lim := svc.opts.Limits
 	r := &Replica{Service: svc, node: node, ln: ln, served: make(chan struct{}),
 		srv: &http.Server{
 			Handler:           svc.Handler(),

@@ -245,7 +245,7 @@ func (s *Service) put(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes", MaxValue))
 		case errors.As(err, &timeout) && timeout.Timeout():
 			w.Header().Set("Connection", "close")
-			fail(w, http.StatusRequestTimeout, fmt.Sprintf("the value did not arrive within %v", s.opts.HTTP.ReadTimeout))
+			fail(w, http.StatusRequestTimeout, fmt.Sprintf("the value did not arrive within %v", s.opts.Limits.ReadTimeout))
 		default:
 			fail(w, http.StatusBadRequest, "reading the value: "+err.Error())
 		}

@@ -39,8 +39,8 @@ type Options struct {
 	Causal bool
 	// Admin, if set, serves POST /admin/partition and /admin/heal.
 	Admin Admin
-	// HTTP bounds what clients can hold of the HTTP server.
-	HTTP HTTPLimits
+	// Limits bound what clients can hold of the HTTP server.
+	Limits HTTPLimits
 	// budget, if set, lowers the replica's message budget (tests).
 	budget int
 }
@@ -93,9 +93,9 @@ func NewService(id core.NodeID, opts Options) *Service {
 	if opts.SessionWait <= 0 {
 		opts.SessionWait = 2 * time.Second
 	}
-	opts.HTTP.defaults()
+	opts.Limits.defaults()
 	return &Service{id: id, opts: opts, clock: &lattice.VClock{}, changed: make(chan struct{}),
-		puts: make(chan struct{}, opts.HTTP.MaxPuts)}
+		puts: make(chan struct{}, opts.Limits.MaxPuts)}
 }
 
 // ID is the replica's node id.

@@ -74,6 +74,13 @@ across restarts. --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
 POST /admin/heal, which cut and restore this process's links (in the embedded
 mode, the whole cluster's): for tests and demonstrations.
 
+The API, --admin and --debug are unauthenticated plain HTTP: keep them on
+loopback (the default), or put the API behind a TLS proxy that authenticates
+clients. Slow or stalled clients are cut off and bounded (timeouts, at most
+512 connections and 64 uploads in progress). SIGINT/SIGTERM shuts down
+gracefully; if a replica's storage fails (a full disk) it stops for good and
+rondo kv exits non-zero saying why: restart it on the same --data once fixed.
+
 docs/replication.md describes the protocol and the API.`,
 		Example: `  rondo kv --mode lattice
   curl -X PUT --data-binary 'blue' http://127.0.0.1:PORT/kv/colour

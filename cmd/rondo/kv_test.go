@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -499,4 +501,51 @@ func TestAKVReplicaWhoseDiskFillsUpExitsAndRecoversWithSpace(t *testing.T) {
 		t.Fatalf("a write after the restart: %d %s", code, body)
 	}
 	t.Logf("%d writes acknowledged before the disk filled, all back after the restart", len(values))
+}
+
+// SIGTERM shuts rondo kv down gracefully: a PUT in progress when the signal
+// arrives is answered 200 and durable — the replica restarted on the same
+// data has it — and the process exits 0.
+func TestKVFinishesAWriteInProgressOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildRondo(t)
+	cfg := kvCluster(t, bin)
+	args := []string{"--config", cfg, "--id", "0", "--data", t.TempDir()}
+	p := startKV(t, bin, args...)
+	c, err := net.Dial("tcp", strings.TrimPrefix(p.urls[0], "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	value := strings.Repeat("v", 100_000)
+	fmt.Fprintf(c, "PUT /kv/late HTTP/1.1\r\nHost: kv\r\nContent-Length: %d\r\n\r\n%s", len(value), value[:1000])
+	kvEventually(t, 30*time.Second, "the PUT to be in progress", func() bool {
+		_, body := kvCall(t, "GET", p.urls[0]+"/status", "")
+		return strings.Contains(body, `"writing":1`)
+	})
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	kvEventually(t, 30*time.Second, "the HTTP listener to close", func() bool {
+		c, err := net.Dial("tcp", strings.TrimPrefix(p.urls[0], "http://"))
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	io.WriteString(c, value[1000:])
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the PUT in progress at SIGTERM: %v %v", resp, err)
+	}
+	<-p.exited
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("rondo kv exited %d after SIGTERM:\n%s", code, p.stderr.String())
+	}
+	again := startKV(t, bin, args...)
+	if code, body := kvCall(t, "GET", again.urls[0]+"/kv/late?raw", ""); code != 200 || body != value {
+		t.Fatalf("after a restart the write reads %d (%d bytes)", code, len(body))
+	}
 }
