@@ -157,6 +157,18 @@ func TestMessagesRoundTripThroughTheCodec(t *testing.T) {
 			t.Errorf("Delta accepted %v", bad)
 		}
 	}
+	for _, bad := range [][]byte{{}, {1, 3, 3, 0}, {1, 0, 0, 0}, {1, 0, 1, 2, 'a'}, {1, 0, 1, 0, 9}} {
+		var p replica.Piece
+		if p.UnmarshalBinary(bad) == nil {
+			t.Errorf("Piece accepted %v", bad)
+		}
+	}
+	for _, bad := range [][]byte{{}, {1}, {1, 2, 3}} {
+		var a replica.PieceAck
+		if a.UnmarshalBinary(bad) == nil {
+			t.Errorf("PieceAck accepted %v", bad)
+		}
+	}
 }
 
 func FuzzDeltaDecode(f *testing.F) {
@@ -168,6 +180,23 @@ func FuzzDeltaDecode(f *testing.F) {
 			return
 		}
 		if _, err := d.AppendBinary(nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func FuzzPieceDecode(f *testing.F) {
+	b, _ := replica.Piece{Seq: 9, Index: 1, Count: 3, State: []byte{1}}.AppendBinary(nil)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p replica.Piece
+		if p.UnmarshalBinary(data) != nil {
+			return
+		}
+		if p.Index >= p.Count {
+			t.Fatalf("decoded piece %d of %d", p.Index, p.Count)
+		}
+		if _, err := p.AppendBinary(nil); err != nil {
 			t.Fatal(err)
 		}
 	})
