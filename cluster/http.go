@@ -36,7 +36,7 @@ func ProcessRegistry() *prometheus.Registry {
 func ServeDebug(addr string, g prometheus.Gatherer, log *slog.Logger) (*DebugServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--http %s: %w", addr, err)
+		return nil, fmt.Errorf("debug server: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))

@@ -38,6 +38,15 @@ func TestHTTPAPIStatusCodes(t *testing.T) {
 		{"GET", "/status", "", 200, `"keys":3`},
 		{"POST", "/admin/partition", `{"groups":[[7]]}`, 400, "node 7 is not in this cluster"},
 		{"POST", "/admin/partition", `nonsense`, 400, `want {`},
+		{"POST", "/admin/partition", `{"groups":[[0],[0]]}`, 400, "node 0 is in group 1 and in group 2"},
+		{"POST", "/admin/partition", `{"groups":[[0],[]]}`, 400, "group 2 is empty"},
+		{"POST", "/admin/partition", `{"groups":[[0]]} trailing`, 400, "trailing data after the JSON object"},
+		{"POST", "/admin/partition", `{"groups":[[0]]}{"groups":[[0]]}`, 400, "trailing data after the JSON object"},
+		{"PUT", "/kv/..", "x", 400, `KEY may not be '.' or '..'`},
+		{"GET", "/kv/.", "", 400, `KEY may not be '.' or '..'`},
+		{"GET", "/kv/%2E%2E", "", 400, `KEY may not be '.' or '..'`},
+		{"GET", "//status", "", 400, "repeated '/'"},
+		{"POST", "/admin/heal", "", 200, `"healed":true`},
 	} {
 		code, body, _ := call(t, step.method, u+step.path, step.body)
 		got := body["_text"].(string)

@@ -13,8 +13,7 @@
 // beats an older put that arrives after it.
 //
 // Read-your-writes sessions. Besides the keys, the store holds a session
-// clock: for each replica, how many writes it made (a map lattice under
-// max). Every response carries the Rondo-Session header, the join of the
+// clock: for each replica, how many writes it made (a lattice.VClock). Every response carries the Rondo-Session header, the join of the
 // client's token and the replica's clock. A read that sends the token back
 // waits until the replica's clock has caught up with it — at which point
 // the replica holds every write the session made or read, because
@@ -25,5 +24,14 @@
 // replica it wrote to.
 //
 // The HTTP API (Service.Handler) is GET, PUT and DELETE on /kv/{key};
-// docs/replication.md has curl examples.
+// docs/replication.md has curl examples. It is plain, unauthenticated HTTP:
+// bind it to loopback (the default) or put it behind a TLS proxy that
+// authenticates clients. What a client can hold is bounded (HTTPLimits:
+// timeouts, connections, uploads in progress), a request whose client goes
+// away stops, and Replica.Shutdown lets requests in progress finish before
+// the node stops. A replica whose storage fails stops for good (Done, Err).
+//
+// A store larger than one anti-entropy message (4 MiB) replicates in
+// pieces: Store implements lattice.Splitter, by key ranges with the session
+// clock last. Campaign runs the store in the simulator at megabyte sizes.
 package kv

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/lattice"
 )
 
 // Limits a decoder enforces, so that hostile input cannot make a replica
@@ -27,11 +28,11 @@ const storeVersion = 1
 // (a presence byte, and its length-prefixed crdt encoding).
 func (s Store) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, storeVersion)
-	nodes := slices.Sorted(maps.Keys(s.clock))
+	nodes := s.clock.Nodes()
 	b = binary.AppendUvarint(b, uint64(len(nodes)))
 	for _, n := range nodes {
 		b = binary.AppendUvarint(b, uint64(n))
-		b = binary.AppendUvarint(b, s.clock[n])
+		b = binary.AppendUvarint(b, s.clock.Get(n))
 	}
 	keys := slices.Sorted(maps.Keys(s.keys))
 	b = binary.AppendUvarint(b, uint64(len(keys)))
@@ -112,11 +113,12 @@ func (s *Store) UnmarshalBinary(data []byte) error {
 	out := Store{}
 	nn := r.uvarint(uint64(len(data)))
 	if nn > 0 {
-		out.clock = make(Clock, min(nn, 1024))
-	}
-	for range nn {
-		n := r.uvarint(1<<32 - 1)
-		out.clock[core.NodeID(n)] = r.uvarint(1<<64 - 1)
+		clock := make(map[core.NodeID]uint64, min(nn, 1024))
+		for range nn {
+			n := r.uvarint(1<<32 - 1)
+			clock[core.NodeID(n)] = r.uvarint(1<<64 - 1)
+		}
+		out.clock = *lattice.VClockOf(clock)
 	}
 	nk := r.uvarint(min(uint64(len(data)), maxKeys))
 	if nk > 0 {

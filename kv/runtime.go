@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,11 +63,19 @@ type faultAdmin struct {
 }
 
 func (a faultAdmin) Partition(groups [][]core.NodeID) error {
-	for _, g := range groups {
+	in := map[core.NodeID]int{}
+	for i, g := range groups {
+		if len(g) == 0 {
+			return fmt.Errorf("group %d is empty", i+1)
+		}
 		for _, id := range g {
 			if int(id) >= a.n {
 				return fmt.Errorf("node %d is not in this cluster of %d", id, a.n)
 			}
+			if j, ok := in[id]; ok {
+				return fmt.Errorf("node %d is in group %d and in group %d: a node is on one side of a partition", id, j+1, i+1)
+			}
+			in[id] = i
 		}
 	}
 	a.f.Partition(groups)
@@ -99,6 +109,11 @@ func StartReplica(cfg ReplicaConfig) (*Replica, error) {
 			return nil, fmt.Errorf("kv: HTTP listener: %w", err)
 		}
 	}
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsLoopback() {
+		cfg.Logger.Warn("kv: the HTTP API is unauthenticated and unencrypted, and listens beyond this host; "+
+			"bind it to a loopback address, or put it behind a TLS proxy that authenticates clients",
+			"addr", a.String(), "admin", cfg.Admin)
+	}
 	node, err := cluster.StartNode(cluster.NodeConfig{
 		ID: cfg.ID, Addrs: cfg.Addrs, Listener: cfg.Listener, Identity: cfg.Identity,
 		Codec: codec, New: svc.Process, Storage: cfg.Storage, Incarnation: cfg.Incarnation,
@@ -110,12 +125,21 @@ func StartReplica(cfg ReplicaConfig) (*Replica, error) {
 		ln.Close()
 		return nil, err
 	}
-	svc.Attach(node.Submit)
+	svc.Attach(node)
+	lim := svc.opts.Limits
 	r := &Replica{Service: svc, node: node, ln: ln, served: make(chan struct{}),
-		srv: &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 5 * time.Second}}
+		srv: &http.Server{
+			Handler:           svc.Handler(),
+			ReadHeaderTimeout: lim.ReadHeaderTimeout,
+			ReadTimeout:       lim.ReadTimeout,
+			WriteTimeout:      lim.WriteTimeout,
+			IdleTimeout:       lim.IdleTimeout,
+			MaxHeaderBytes:    lim.MaxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
+		}}
 	go func() {
 		defer close(r.served)
-		if err := r.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := r.srv.Serve(newLimitListener(ln, lim.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			cfg.Logger.Error("kv: HTTP server stopped", "err", err)
 		}
 	}()
@@ -128,11 +152,36 @@ func (r *Replica) URL() string { return "http://" + r.ln.Addr().String() }
 // Addr is the replica's transport address.
 func (r *Replica) Addr() net.Addr { return r.node.Addr() }
 
-// Close stops the HTTP server and the node.
-func (r *Replica) Close() {
-	r.srv.Close()
+// Done is closed when the replica's node has stopped: after Close, or by
+// itself when it cannot go on (a storage write failed); Err says why.
+func (r *Replica) Done() <-chan struct{} { return r.node.Done() }
+
+// Err is why the node stopped by itself (it wraps cluster.ErrFailStop after
+// a failed storage write), or nil.
+func (r *Replica) Err() error { return r.node.Err() }
+
+// Shutdown stops the replica gracefully: the HTTP server takes no new
+// request and waits for those in progress (until ctx ends, when it cuts
+// them off), then the node stops, so that every write the server
+// acknowledged was applied and made durable first.
+func (r *Replica) Shutdown(ctx context.Context) error {
+	err := r.srv.Shutdown(ctx)
+	if err != nil {
+		r.srv.Close()
+	}
 	<-r.served
 	r.node.Stop()
+	return err
+}
+
+// ShutdownTimeout is how long Close lets requests in progress finish.
+const ShutdownTimeout = 5 * time.Second
+
+// Close is Shutdown with ShutdownTimeout.
+func (r *Replica) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	r.Shutdown(ctx)
 }
 
 // Local is a whole KV cluster in one OS process, on loopback TLS with an
@@ -220,9 +269,11 @@ func StartLocal(cfg LocalConfig) (*Local, error) {
 	return l, nil
 }
 
-// Close stops every replica.
+// Close stops every replica, each gracefully (Replica.Close), at once.
 func (l *Local) Close() {
+	var wg sync.WaitGroup
 	for _, r := range l.Replicas {
-		r.Close()
+		wg.Go(r.Close)
 	}
+	wg.Wait()
 }

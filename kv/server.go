@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/lattice"
 	"github.com/rondo-dev/rondo/replica"
 )
 
@@ -52,8 +55,25 @@ func (s *Service) Handler() http.Handler {
 			badPath(w, r)
 			return
 		}
+		// The mux would answer a path with "." or ".." steps (/kv/..) with
+		// a redirect to its cleaned form, and no body: say what is wrong.
+		if p := r.URL.Path; !clean(p) {
+			fail(w, http.StatusBadRequest, fmt.Sprintf("the path %q has '.' or '..' steps or repeated '/': "+
+				"KEY may not be '.' or '..' (HTTP clients and proxies rewrite those as path steps)", p))
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// clean reports whether p is in the form the mux serves without a
+// redirect: no "." or ".." steps, no repeated '/' (a trailing '/' is fine).
+func clean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // Reply is the JSON body of a successful /kv response.
@@ -104,13 +124,13 @@ func checkKey(k string) error {
 }
 
 // request parses the key and the session token of a /kv request.
-func request(w http.ResponseWriter, r *http.Request) (string, Clock, bool) {
+func request(w http.ResponseWriter, r *http.Request) (string, *lattice.VClock, bool) {
 	key := r.PathValue("key")
 	if err := checkKey(key); err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
 		return "", nil, false
 	}
-	token, err := ParseClock(r.Header.Get(SessionHeader))
+	token, err := ParseSession(r.Header.Get(SessionHeader))
 	if err != nil {
 		fail(w, http.StatusBadRequest, SessionHeader+": "+err.Error())
 		return "", nil, false
@@ -118,16 +138,19 @@ func request(w http.ResponseWriter, r *http.Request) (string, Clock, bool) {
 	return key, token, true
 }
 
+// maxWait bounds ?wait=D.
+const maxWait = time.Minute
+
 func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 	key, token, ok := request(w, r)
 	if !ok {
 		return
 	}
-	if !token.IsZero() {
+	if !token.IsBot() {
 		wait := s.opts.SessionWait
 		if q := r.URL.Query().Get("wait"); q != "" {
 			d, err := time.ParseDuration(q)
-			if err != nil || d < 0 || d > time.Minute {
+			if err != nil || d < 0 || d > maxWait {
 				fail(w, http.StatusBadRequest, "wait must be a duration between 0s and 1m, like 500ms")
 				return
 			}
@@ -135,26 +158,30 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 		}
 		timer := time.NewTimer(wait)
 		defer timer.Stop()
-		if !s.waitFor(token, timer.C) {
+		if !s.waitFor(r.Context(), token, timer.C) {
+			if r.Context().Err() != nil {
+				return // the client went away
+			}
 			w.Header().Set("Retry-After", "1")
 			fail(w, http.StatusServiceUnavailable, fmt.Sprintf(
 				"replica %d has not yet received every write of your session (it has %q, your session needs %q); retry, or read from the replica you wrote to",
-				s.id, s.snapshotClock().String(), token.String()))
+				s.id, FormatSession(s.snapshotClock()), FormatSession(token)))
 			return
 		}
 	}
-	f, c, err := s.read(key)
+	f, c, err := s.read(r.Context(), key)
 	if err != nil {
-		fail(w, http.StatusServiceUnavailable, err.Error())
+		s.failed(w, r, err)
 		return
 	}
 	c.Merge(token)
+	session := FormatSession(c)
 	if f.absent() {
-		w.Header().Set(SessionHeader, c.String())
+		w.Header().Set(SessionHeader, session)
 		fail(w, http.StatusNotFound, fmt.Sprintf("no key %q", key))
 		return
 	}
-	rep := Reply{Key: key, Session: c.String()}
+	rep := Reply{Key: key, Session: session}
 	if e := f.entry; e != nil && !s.opts.Causal {
 		v := string(e.Value)
 		rep.Value, rep.Version = &v, e.Version.String()
@@ -165,18 +192,27 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, raw := r.URL.Query()["raw"]; raw {
 		if rep.Values != nil {
-			reply(w, http.StatusMultipleChoices, rep, c.String()) // siblings: no single value to give
+			reply(w, http.StatusMultipleChoices, rep, session) // siblings: no single value to give
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set(SessionHeader, c.String())
+		w.Header().Set(SessionHeader, session)
 		if rep.Version != "" {
 			w.Header().Set("Rondo-Version", rep.Version)
 		}
 		io.WriteString(w, *rep.Value)
 		return
 	}
-	reply(w, http.StatusOK, rep, c.String())
+	reply(w, http.StatusOK, rep, session)
+}
+
+// failed answers a request the replica could not serve: nothing when the
+// client went away, 503 otherwise.
+func (s *Service) failed(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return
+	}
+	fail(w, http.StatusServiceUnavailable, err.Error())
 }
 
 func (s *Service) put(w http.ResponseWriter, r *http.Request) {
@@ -184,17 +220,58 @@ func (s *Service) put(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxValue))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes", MaxValue))
-			return
-		}
-		fail(w, http.StatusBadRequest, "reading the value: "+err.Error())
+	// A slot before the body: bodies in memory stay below MaxPuts × MaxValue
+	// however many clients upload at once.
+	select {
+	case s.puts <- struct{}{}:
+		defer func() { <-s.puts }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Connection", "close")
+		fail(w, http.StatusServiceUnavailable, fmt.Sprintf("too many writes in progress (at most %d at once); retry", cap(s.puts)))
 		return
 	}
-	s.write(w, key, token, write{Key: key, Value: body})
+	if r.ContentLength > MaxValue {
+		w.Header().Set("Connection", "close")
+		fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes", MaxValue))
+		return
+	}
+	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxValue), r.ContentLength)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		var timeout net.Error
+		switch {
+		case errors.As(err, &tooBig):
+			fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes", MaxValue))
+		case errors.As(err, &timeout) && timeout.Timeout():
+			w.Header().Set("Connection", "close")
+			fail(w, http.StatusRequestTimeout, fmt.Sprintf("the value did not arrive within %v", s.opts.Limits.ReadTimeout))
+		default:
+			fail(w, http.StatusBadRequest, "reading the value: "+err.Error())
+		}
+		return
+	}
+	s.write(w, r, key, token, write{Key: key, Value: body})
+}
+
+// readBody reads a request body into a buffer sized by its Content-Length
+// (when there is one, and within MaxValue), so that a value is held once,
+// not in the doubling buffers of io.ReadAll.
+func readBody(body io.Reader, length int64) ([]byte, error) {
+	b := make([]byte, 0, min(max(length, 0), MaxValue)+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func (s *Service) del(w http.ResponseWriter, r *http.Request) {
@@ -202,52 +279,57 @@ func (s *Service) del(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.write(w, key, token, write{Key: key, Delete: true})
+	s.write(w, r, key, token, write{Key: key, Delete: true})
 }
 
 // write applies a PUT or DELETE at this replica and acknowledges it once
 // the replica has made it durable; anti-entropy spreads it afterwards.
-func (s *Service) write(w http.ResponseWriter, key string, token Clock, op write) {
-	f, c, err := s.read(key, op)
-	if err != nil {
-		fail(w, http.StatusServiceUnavailable, fmt.Sprintf("replica %d could not apply the write: %v", s.id, err))
+func (s *Service) write(w http.ResponseWriter, r *http.Request, key string, token *lattice.VClock, op write) {
+	var refused error
+	f, c, err := s.read(r.Context(), key, replica.Op{Body: op, Done: func(err error) { refused = err }})
+	switch {
+	case err != nil:
+		s.failed(w, r, fmt.Errorf("replica %d could not apply the write: %w", s.id, err))
+		return
+	case errors.Is(refused, replica.ErrTooLarge):
+		fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("replica %d refused the write: %v", s.id, refused))
+		return
+	case refused != nil:
+		fail(w, http.StatusInternalServerError, fmt.Sprintf("replica %d refused the write: %v", s.id, refused))
 		return
 	}
 	c.Merge(token)
-	rep := Reply{Key: key, Deleted: op.Delete, Session: c.String()}
+	rep := Reply{Key: key, Deleted: op.Delete, Session: FormatSession(c)}
 	if f.entry != nil && !s.opts.Causal {
 		rep.Version = f.entry.Version.String()
 	}
-	reply(w, http.StatusOK, rep, c.String())
-}
-
-func (s *Service) snapshotClock() Clock {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := Clock{}
-	c.Merge(s.clock)
-	return c
+	reply(w, http.StatusOK, rep, rep.Session)
 }
 
 // Status is the body of GET /status. Digest is a hash of the replica's
 // whole state (every key, version and tombstone, and the session clock):
-// replicas that converged have equal digests.
+// replicas that converged have equal digests. Writing counts the PUTs in
+// progress (reading their value or being applied), Waiting the reads
+// waiting for their session to arrive.
 type Status struct {
 	ID      core.NodeID `json:"id"`
 	Keys    int         `json:"keys"`
 	Session string      `json:"session"`
 	Digest  string      `json:"digest"`
+	Writing int         `json:"writing"`
+	Waiting int64       `json:"waiting"`
 }
 
 func (s *Service) status(w http.ResponseWriter, r *http.Request) {
 	var st Status
-	err := s.do(replica.Read[*Store](func(x *Store) {
+	err := s.do(r.Context(), replica.Read[*Store](func(x *Store) {
 		b, _ := x.AppendBinary(nil)
 		sum := sha256.Sum256(b)
-		st = Status{ID: s.id, Keys: x.Len(), Session: x.Clock().String(), Digest: hex.EncodeToString(sum[:8])}
+		st = Status{ID: s.id, Keys: x.Len(), Session: FormatSession(x.Clock()), Digest: hex.EncodeToString(sum[:8]),
+			Writing: len(s.puts), Waiting: s.waiting.Load()}
 	}))
 	if err != nil {
-		fail(w, http.StatusServiceUnavailable, err.Error())
+		s.failed(w, r, err)
 		return
 	}
 	reply(w, http.StatusOK, st, "")
@@ -264,6 +346,10 @@ func (s *Service) partition(w http.ResponseWriter, r *http.Request) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil || len(req.Groups) == 0 {
 		fail(w, http.StatusBadRequest, `want {"groups": [[0], [1, 2]]}`)
+		return
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		fail(w, http.StatusBadRequest, `trailing data after the JSON object; want exactly {"groups": [[0], [1, 2]]}`)
 		return
 	}
 	if err := s.opts.Admin.Partition(req.Groups); err != nil {

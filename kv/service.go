@@ -1,11 +1,15 @@
 package kv
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/lattice"
 	"github.com/rondo-dev/rondo/replica"
 )
 
@@ -35,15 +39,30 @@ type Options struct {
 	Causal bool
 	// Admin, if set, serves POST /admin/partition and /admin/heal.
 	Admin Admin
+	// Limits bound what clients can hold of the HTTP server.
+	Limits HTTPLimits
+	// budget, if set, lowers the replica's message budget (tests).
+	budget int
 }
 
 // Admin injects network faults into a running replica, for tests and
 // demonstrations of convergence after a partition heals.
 type Admin interface {
 	// Partition cuts the links between the groups (nodes named in no group
-	// form one more group) until Heal; it refuses unknown node ids.
+	// form one more group) until Heal; it refuses unknown node ids, a node
+	// named twice and an empty group.
 	Partition(groups [][]core.NodeID) error
 	Heal()
+}
+
+// Runner is what runs a replica's process: a cluster.Node.
+type Runner interface {
+	// Submit hands the process a request; false if it has stopped.
+	Submit(body any) bool
+	// Done is closed when the process has stopped; Err then says why
+	// (nil after a clean stop).
+	Done() <-chan struct{}
+	Err() error
 }
 
 // Service is one replica of the lattice KV: it builds the replica's
@@ -54,13 +73,16 @@ type Service struct {
 	opts Options
 
 	mu      sync.Mutex
-	clock   Clock         // the replica's session clock, as of its last change
-	changed chan struct{} // closed and replaced at every change
-	submit  func(any) bool
+	clock   *lattice.VClock // the replica's session clock, as of its last change
+	changed chan struct{}   // closed and replaced at every change
+	run     Runner
+
+	puts    chan struct{} // one token per PUT in progress (HTTPLimits.MaxPuts)
+	waiting atomic.Int64  // reads waiting for their session
 }
 
-// NewService returns replica id's service. Attach the runtime's submit
-// function (cluster.Node.Submit) before serving HTTP.
+// NewService returns replica id's service. Attach the runtime that runs its
+// process before serving HTTP.
 func NewService(id core.NodeID, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = func() uint64 { return uint64(time.Now().UnixNano()) }
@@ -71,8 +93,13 @@ func NewService(id core.NodeID, opts Options) *Service {
 	if opts.SessionWait <= 0 {
 		opts.SessionWait = 2 * time.Second
 	}
-	return &Service{id: id, opts: opts, clock: Clock{}, changed: make(chan struct{})}
+	opts.Limits.defaults()
+	return &Service{id: id, opts: opts, clock: &lattice.VClock{}, changed: make(chan struct{}),
+		puts: make(chan struct{}, opts.Limits.MaxPuts)}
 }
+
+// ID is the replica's node id.
+func (s *Service) ID() core.NodeID { return s.id }
 
 // Register adds the KV's message types (those of anti-entropy) to a codec.
 func Register(r *core.Registry) { replica.Register(r) }
@@ -86,17 +113,18 @@ func (s *Service) ReplicaConfig() replica.Config[*Store] {
 		OnChange: s.publish,
 		Interval: s.opts.Interval, MaxInterval: 500 * time.Millisecond,
 		SkipFullStateStats: true,
+		Budget:             s.opts.budget,
 	}
 }
 
 // Process builds a fresh incarnation of the replica's process.
 func (s *Service) Process() core.Process { return replica.New(s.ReplicaConfig()) }
 
-// Attach connects the service to the running process: submit hands it a
-// request (cluster.Node.Submit). Call it again after a restart.
-func (s *Service) Attach(submit func(any) bool) {
+// Attach connects the service to the runtime running its process. Call it
+// again after a restart.
+func (s *Service) Attach(run Runner) {
 	s.mu.Lock()
-	s.submit = submit
+	s.run = run
 	s.mu.Unlock()
 }
 
@@ -120,8 +148,7 @@ func (s *Service) apply(ctx core.Context, st *Store, op any) (*Store, error) {
 // publish runs on the replica's goroutine after every change: it records
 // the session clock and wakes the reads waiting for it.
 func (s *Service) publish(st *Store) {
-	c := Clock{}
-	c.Merge(st.Clock())
+	c := st.Clock().Clone()
 	s.mu.Lock()
 	s.clock = c
 	close(s.changed)
@@ -129,31 +156,50 @@ func (s *Service) publish(st *Store) {
 	s.mu.Unlock()
 }
 
-var errStopped = errors.New("the replica is not running")
+// errStopped is why a request finds no replica to serve it.
+type errStopped struct {
+	id  core.NodeID
+	err error
+}
 
-// do runs f on the replica's goroutine, after every request submitted
-// before it, and waits for it.
-func (s *Service) do(ops ...any) error {
+func (e errStopped) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("replica %d is not running", e.id)
+	}
+	return fmt.Sprintf("replica %d stopped: %v", e.id, e.err)
+}
+
+// replicaTimeout bounds how long a request waits for the replica's
+// goroutine, which answers in microseconds unless it is wedged.
+const replicaTimeout = 10 * time.Second
+
+// do runs ops on the replica's goroutine, then waits until the replica has
+// handled them all — or the client went away (ctx), or the replica stopped.
+func (s *Service) do(ctx context.Context, ops ...any) error {
 	s.mu.Lock()
-	submit := s.submit
+	run := s.run
 	s.mu.Unlock()
-	if submit == nil {
-		return errStopped
+	if run == nil {
+		return errStopped{id: s.id}
 	}
 	done := make(chan struct{})
-	for _, op := range ops {
-		if !submit(op) {
-			return errStopped
+	for _, op := range append(ops, replica.Read[*Store](func(*Store) { close(done) })) {
+		if !run.Submit(op) {
+			<-run.Done()
+			return errStopped{s.id, run.Err()}
 		}
 	}
-	if !submit(replica.Read[*Store](func(*Store) { close(done) })) {
-		return errStopped
-	}
+	timer := time.NewTimer(replicaTimeout)
+	defer timer.Stop()
 	select {
 	case <-done:
 		return nil
-	case <-time.After(10 * time.Second):
-		return errors.New("the replica did not answer within 10s")
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-run.Done():
+		return errStopped{s.id, run.Err()}
+	case <-timer.C:
+		return fmt.Errorf("replica %d did not answer within %v", s.id, replicaTimeout)
 	}
 }
 
@@ -167,20 +213,22 @@ func (f found) absent() bool {
 	return (f.entry == nil || f.entry.Deleted) && len(f.values) == 0
 }
 
-// read returns what key holds and the replica's clock.
-func (s *Service) read(key string, ops ...any) (found, Clock, error) {
+// read returns what key holds and the replica's clock, after ops.
+func (s *Service) read(ctx context.Context, key string, ops ...any) (found, *lattice.VClock, error) {
 	var f found
-	c := Clock{}
-	err := s.do(append(ops, replica.Read[*Store](func(st *Store) {
+	var c *lattice.VClock
+	err := s.do(ctx, append(ops, replica.Read[*Store](func(st *Store) {
 		f = found{entry: st.Get(key), values: st.Values(key)} // entries are immutable: sharing is safe
-		c.Merge(st.Clock())
+		c = st.Clock().Clone()
 	}))...)
 	return f, c, err
 }
 
-// waitFor blocks until the replica's clock is ≥ token or the deadline
-// passes; it reports whether the replica caught up.
-func (s *Service) waitFor(token Clock, deadline <-chan time.Time) bool {
+// waitFor blocks until the replica's clock is ≥ token, the deadline passes
+// or the client goes away; it reports whether the replica caught up.
+func (s *Service) waitFor(ctx context.Context, token *lattice.VClock, deadline <-chan time.Time) bool {
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
 	for {
 		s.mu.Lock()
 		ok, ch := token.LessEq(s.clock), s.changed
@@ -192,6 +240,14 @@ func (s *Service) waitFor(token Clock, deadline <-chan time.Time) bool {
 		case <-ch:
 		case <-deadline:
 			return false
+		case <-ctx.Done():
+			return false
 		}
 	}
+}
+
+func (s *Service) snapshotClock() *lattice.VClock {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clock.Clone()
 }

@@ -47,7 +47,7 @@ type Entry struct {
 type Store struct {
 	keys  map[string]*Entry
 	mv    *MV
-	clock Clock
+	clock lattice.VClock
 }
 
 // Get returns the entry under key, or nil.
@@ -86,15 +86,11 @@ func (s *Store) WriteCausal(node core.NodeID, key string, value []byte, remove b
 	} else {
 		d = s.mv.Update(key, func(r *crdt.MVRegister[string]) *crdt.MVRegister[string] { return r.Write(node, string(value)) })
 	}
-	if s.clock == nil {
-		s.clock = Clock{}
-	}
-	s.clock[node]++
-	return &Store{mv: d, clock: Clock{node: s.clock[node]}}
+	return &Store{mv: d, clock: *s.clock.Tick(node)}
 }
 
 // Clock returns the session clock (shared: do not modify).
-func (s *Store) Clock() Clock { return s.clock }
+func (s *Store) Clock() *lattice.VClock { return &s.clock }
 
 // Write stores e under key as a write of node and returns the delta: the
 // entry and node's clock entry.
@@ -105,11 +101,7 @@ func (s *Store) Write(node core.NodeID, key string, e *Entry) *Store {
 	if cur := s.keys[key]; cur == nil || cur.Version.Less(e.Version) {
 		s.keys[key] = e
 	}
-	if s.clock == nil {
-		s.clock = Clock{}
-	}
-	s.clock[node]++
-	return &Store{keys: map[string]*Entry{key: e}, clock: Clock{node: s.clock[node]}}
+	return &Store{keys: map[string]*Entry{key: e}, clock: *s.clock.Tick(node)}
 }
 
 // Merge joins o into s and reports whether s changed.
@@ -127,10 +119,7 @@ func (s *Store) Merge(o *Store) bool {
 	if lattice.MergeInto(&s.mv, o.mv) {
 		changed = true
 	}
-	if s.clock == nil && len(o.clock) > 0 {
-		s.clock = Clock{}
-	}
-	if s.clock.Merge(o.clock) {
+	if s.clock.Merge(&o.clock) {
 		changed = true
 	}
 	return changed
@@ -143,15 +132,15 @@ func (s *Store) LessEq(o *Store) bool {
 			return false
 		}
 	}
-	return lattice.LessEq(s.mv, o.mv) && s.clock.LessEq(o.clock)
+	return lattice.LessEq(s.mv, o.mv) && s.clock.LessEq(&o.clock)
 }
 
 // IsBot reports whether s is empty.
-func (s *Store) IsBot() bool { return len(s.keys) == 0 && lattice.IsBot(s.mv) && s.clock.IsZero() }
+func (s *Store) IsBot() bool { return len(s.keys) == 0 && lattice.IsBot(s.mv) && s.clock.IsBot() }
 
 // Clone copies s; entries are shared, being immutable.
 func (s *Store) Clone() *Store {
-	c := &Store{keys: maps.Clone(s.keys), clock: maps.Clone(s.clock)}
+	c := &Store{keys: maps.Clone(s.keys), clock: *s.clock.Clone()}
 	if s.mv != nil {
 		c.mv = s.mv.Clone()
 	}

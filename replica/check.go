@@ -31,7 +31,9 @@ func summarize[L lattice.Lattice[L]](cfg Config[L], h *scenario.History) run[L] 
 		}
 		switch v := o.Value.(type) {
 		case Snapshot:
-			last[o.Node] = v.State
+			if v.State != nil || cfg.OutputState == StateOnChange {
+				last[o.Node] = v.State
+			}
 		case Applied:
 			if len(v.Delta) == 0 {
 				continue
@@ -172,7 +174,7 @@ func report[L lattice.Lattice[L]](cfg Config[L], h *scenario.History) map[string
 	for _, s := range stats {
 		total.Rounds += s.Rounds
 		total.Deltas += s.Deltas
-		total.Fulls += s.Fulls
+		total.Pieces += s.Pieces
 		total.Acks += s.Acks
 		total.BytesSent += s.BytesSent
 		total.BytesFull += s.BytesFull
@@ -189,7 +191,7 @@ func report[L lattice.Lattice[L]](cfg Config[L], h *scenario.History) map[string
 		"bytes_sent":          total.BytesSent,
 		"bytes_full_state":    total.BytesFull,
 		"delta_messages":      total.Deltas,
-		"full_state_messages": total.Fulls,
+		"full_state_messages": total.Pieces,
 		"ack_messages":        total.Acks,
 		"gossip_rounds":       total.Rounds,
 		"correct_replicas":    correct,

@@ -14,6 +14,7 @@ const (
 	DefaultMaxDeltas   = 1024
 	DefaultMaxBytes    = 64 << 20
 	DefaultStatsEvery  = 16
+	DefaultWindow      = 2
 )
 
 // Config describes what a replica replicates and how it gossips. Bottom,
@@ -28,16 +29,20 @@ type Config[L lattice.Lattice[L]] struct {
 	// change state in place and returns the delta, a lattice value with
 	// state ⊔ delta = the new state. The replica joins the delta into the
 	// state afterwards as well, so a mutator that leaves state untouched
-	// is fine. A ⊥ (or nil) delta means the operation changed nothing.
-	// Deltas are kept (and joined into delta-groups) after Apply returns,
+	// is fine. A ⊥ (or nil) delta means the operation changed nothing; an
+	// error means it was refused and must leave state untouched. When the
+	// replica refuses the delta itself (it does not encode, or is larger
+	// than Budget) it reloads the state from Storage, undoing whatever the
+	// mutator changed in place. Deltas are kept (and joined into delta-groups) after Apply returns,
 	// so the lattice's Merge must never modify its argument nor let a later
 	// merge write through memory it shares with it.
 	Apply func(ctx core.Context, state L, op any) (delta L, err error)
 	// Value renders a state as the user sees it, for Snapshot outputs;
 	// two equal states must render equally (nil: Snapshot.Value is empty).
 	Value func(L) string
-	// OutputState puts the encoded state in every Snapshot (for checkers).
-	OutputState bool
+	// OutputState says which Snapshots carry the encoded state, for
+	// checkers (default: none).
+	OutputState StateOutput
 	// Interval is the gossip period while some peer lacks something; it
 	// doubles, up to MaxInterval, while no peer acknowledges anything new.
 	Interval, MaxInterval time.Duration
@@ -50,6 +55,16 @@ type Config[L lattice.Lattice[L]] struct {
 	// MaxDeltaBytes bounds the encoded size of the delta buffer the same
 	// way (default 64 MiB).
 	MaxDeltaBytes int
+	// Budget is the most encoded state one message carries (default and
+	// maximum MaxPiece, what fits in core.MaxMessageSize). A delta-group
+	// goes out as the longest prefix of the interval that fits, and a whole
+	// state in pieces that fit, when the lattice is a lattice.Splitter; a
+	// local operation whose delta is larger is refused. Tests lower it to
+	// exercise splitting on small states.
+	Budget int
+	// Window is how many pieces of a whole-state transfer may be in flight
+	// to one peer, unacknowledged (default 2).
+	Window int
 	// StatsEvery is how many rounds apart a replica that is not quiet
 	// outputs Stats (it always does when it falls quiet).
 	StatsEvery int
@@ -68,6 +83,21 @@ type Config[L lattice.Lattice[L]] struct {
 	broken brokenMode
 }
 
+// StateOutput says which Snapshot outputs carry the encoded state.
+type StateOutput uint8
+
+const (
+	// StateNever leaves Snapshot.State empty.
+	StateNever StateOutput = iota
+	// StateOnChange puts the state in the Snapshot of every change.
+	StateOnChange
+	// StateWhenQuiet puts it only in a Snapshot output when the replica
+	// falls quiet (every peer acknowledged everything): a checker still
+	// sees the final state of a run that ends quiescent, without a copy of
+	// a state of megabytes at every change.
+	StateWhenQuiet
+)
+
 // brokenMode names a deliberately incorrect anti-entropy.
 type brokenMode uint8
 
@@ -76,6 +106,10 @@ const (
 	// fireAndForget ships each local delta once to every peer and never
 	// again: no acknowledgements, no intervals, no full-state fallback.
 	fireAndForget
+	// oneMessage is the anti-entropy before frame budgets: the whole
+	// interval, or the whole state, in one message however large, which
+	// the transport refuses past core.MaxMessageSize — for ever.
+	oneMessage
 )
 
 func (c *Config[L]) defaults() {
@@ -93,6 +127,12 @@ func (c *Config[L]) defaults() {
 	}
 	if c.StatsEvery <= 0 {
 		c.StatsEvery = DefaultStatsEvery
+	}
+	if c.Budget <= 0 || c.Budget > MaxPiece {
+		c.Budget = MaxPiece
+	}
+	if c.Window <= 0 {
+		c.Window = DefaultWindow
 	}
 	if c.StorageKey == "" {
 		c.StorageKey = "replica/"

@@ -10,3 +10,12 @@ func FireAndForget[L lattice.Lattice[L]](k Kind[L]) Kind[L] {
 	k.Config.broken = fireAndForget
 	return k
 }
+
+// OneMessage turns k's anti-entropy into what it was before frame budgets:
+// every delta-interval, and every whole state, in one message however
+// large.
+func OneMessage[L lattice.Lattice[L]](k Kind[L]) Kind[L] {
+	k.Name += "-one-message"
+	k.Config.broken = oneMessage
+	return k
+}

@@ -4,7 +4,7 @@ import "fmt"
 
 // Snapshot is output after every change of a replica's state: Seq is its
 // counter c, Value the user-visible value (Config.Value), and State the
-// encoded state when Config.OutputState is set.
+// encoded state when Config.OutputState asks for it.
 type Snapshot struct {
 	Seq   uint64 `json:"seq"`
 	Value string `json:"value"`
@@ -24,12 +24,15 @@ type Applied struct {
 // Stats counts a replica incarnation's anti-entropy traffic so far. Bytes
 // are encoded message bodies. BytesFull is what shipping the whole state
 // instead of each delta-group would have cost for the same messages (state-
-// based anti-entropy, which needs no acknowledgements).
+// based anti-entropy, which needs no acknowledgements). Pieces counts the
+// messages of whole-state transfers; Oversized the pieces not sent because
+// they exceed one message (a lattice that cannot split; logged at WARN).
 type Stats struct {
 	Rounds    int   `json:"rounds"`
 	Deltas    int   `json:"deltas"`
-	Fulls     int   `json:"fulls"`
+	Pieces    int   `json:"pieces"`
 	Acks      int   `json:"acks"`
+	Oversized int   `json:"oversized,omitempty"`
 	BytesSent int64 `json:"bytes_sent"`
 	BytesFull int64 `json:"bytes_full_state"`
 }
@@ -45,6 +48,6 @@ func (a Applied) String() string {
 	return fmt.Sprintf("Applied{%v %dB}", a.Op, len(a.Delta))
 }
 func (s Stats) String() string {
-	return fmt.Sprintf("Stats{rounds=%d deltas=%d fulls=%d acks=%d sent=%dB full=%dB}",
-		s.Rounds, s.Deltas, s.Fulls, s.Acks, s.BytesSent, s.BytesFull)
+	return fmt.Sprintf("Stats{rounds=%d deltas=%d pieces=%d acks=%d oversized=%d sent=%dB full=%dB}",
+		s.Rounds, s.Deltas, s.Pieces, s.Acks, s.Oversized, s.BytesSent, s.BytesFull)
 }

@@ -26,8 +26,13 @@ func (r *Node[L]) logKey(l uint64) string {
 	return fmt.Sprintf("%slog/%016x", r.cfg.StorageKey, l)
 }
 
-// persist makes change r.seq-1, whose encoded delta is enc, durable.
-func (r *Node[L]) persist(ctx core.Context, enc []byte) {
+// persist makes change r.seq-1, whose encoded delta is enc, durable. When
+// Storage fails the node stops for good, and the caller must return at once:
+// acknowledging, forwarding or even reporting what is not durable would let
+// a restart forget it while peers or clients think it is here. (The Storage
+// every world hands a process already stops it on a failed write; Fail here
+// makes sure of it whatever the Storage.)
+func (r *Node[L]) persist(ctx core.Context, enc []byte) error {
 	st := ctx.Storage()
 	err := st.Put(r.logKey(r.seq-1), enc)
 	if err == nil {
@@ -37,10 +42,28 @@ func (r *Node[L]) persist(ctx core.Context, enc []byte) {
 		}
 	}
 	if err != nil {
-		// Acknowledging what is not durable would let a restart forget it
-		// while peers think it is here; the only safe course is to stop.
-		panic(fmt.Sprintf("replica %d: cannot persist state: %v", r.self, err))
+		err = fmt.Errorf("replica %d: cannot persist change %d: %w", r.self, r.seq-1, err)
+		ctx.Fail(err)
 	}
+	return err
+}
+
+// reload rebuilds the state from Storage — the join of every change
+// recorded — dropping whatever a refused operation's mutator left in it. It
+// reports false when that fails, which stops the node: its memory no longer
+// matches what it made durable.
+func (r *Node[L]) reload(ctx core.Context) bool {
+	seq := r.seq
+	r.state, r.seq, r.logged = r.cfg.Bottom(r.self), 0, 0
+	err := r.restore(ctx.Storage())
+	if err == nil && r.seq != seq {
+		err = fmt.Errorf("storage holds %d changes, the replica recorded %d", r.seq, seq)
+	}
+	if err != nil {
+		ctx.Fail(fmt.Errorf("replica %d: cannot reload the state after a refused operation: %w", r.self, err))
+		return false
+	}
+	return true
 }
 
 func (r *Node[L]) compact(st core.Storage) error {

@@ -1,7 +1,7 @@
 package replica
 
 import (
-	"slices"
+	"fmt"
 	"time"
 
 	"github.com/rondo-dev/rondo/core"
@@ -9,12 +9,6 @@ import (
 )
 
 const gossipTimer = "replica/gossip"
-
-// Read is a request body that reads a replica's state without changing it:
-// the function is called with the state on the replica's own goroutine and
-// must not keep or modify it. It works in-process only (a function does not
-// cross the network); services such as package kv use it to serve reads.
-type Read[L any] func(state L)
 
 // entry is one retained delta and where it came from: this replica (a local
 // operation) or the peer that sent it. A delta is never shipped back to the
@@ -24,7 +18,7 @@ type Read[L any] func(state L)
 type entry[L any] struct {
 	d    L
 	from core.NodeID
-	size int // encoded bytes, for Config.MaxDeltaBytes
+	size int // encoded bytes, for Config.MaxDeltaBytes and Config.Budget
 }
 
 // Node is one replica: a core.Process that applies client operations
@@ -41,7 +35,8 @@ type Node[L lattice.Lattice[L]] struct {
 	acked  map[core.NodeID]uint64 // A: what each peer acknowledged
 	peers  []core.NodeID
 
-	armed    bool
+	armed    bool          // the gossip timer is set…
+	due      time.Duration // …to fire then
 	interval time.Duration
 	progress bool // some peer acknowledged something new since the last round
 	stats    Stats
@@ -50,6 +45,12 @@ type Node[L lattice.Lattice[L]] struct {
 	buffered int // encoded bytes of the deltas in D
 	fullEnc  []byte
 	fullAt   uint64 // the c fullEnc encodes
+
+	flight  map[core.NodeID]flight        // the last delta-group sent to each peer
+	rtt     map[core.NodeID]time.Duration // smoothed acknowledgement round trip per peer
+	snap    *transfer                     // the latest whole state in pieces
+	sending map[core.NodeID]*sending      // whole-state transfers in progress
+	warn    warnLimit
 }
 
 // New returns a replica for cfg. It panics when Bottom, Codec or Apply is
@@ -77,6 +78,9 @@ func (r *Node[L]) Init(ctx core.Context) {
 	r.state = r.cfg.Bottom(r.self)
 	r.deltas = make(map[uint64]entry[L])
 	r.acked = make(map[core.NodeID]uint64)
+	r.flight = make(map[core.NodeID]flight)
+	r.rtt = make(map[core.NodeID]time.Duration)
+	r.sending = make(map[core.NodeID]*sending)
 	r.peers = r.peers[:0]
 	for _, id := range ctx.Nodes() {
 		if id != r.self {
@@ -91,7 +95,7 @@ func (r *Node[L]) Init(ctx core.Context) {
 	}
 	r.lowest = r.seq
 	if r.seq > 0 {
-		r.snapshot(ctx)
+		r.snapshot(ctx, r.cfg.OutputState == StateOnChange)
 		if r.cfg.OnChange != nil {
 			r.cfg.OnChange(r.state)
 		}
@@ -99,22 +103,29 @@ func (r *Node[L]) Init(ctx core.Context) {
 	}
 }
 
-// Handle applies an operation, merges a delta-group, records an
+// Handle applies an operation, merges a delta-group or a piece, records an
 // acknowledgement or runs a gossip round.
 func (r *Node[L]) Handle(ctx core.Context, ev core.Event) {
 	switch ev := ev.(type) {
 	case core.Request:
-		if read, ok := ev.Body.(Read[L]); ok {
-			read(r.state)
-			return
+		switch b := ev.Body.(type) {
+		case Read[L]:
+			b(r.state)
+		case Op:
+			r.operate(ctx, b.Body, b.Done)
+		default:
+			r.operate(ctx, b, nil)
 		}
-		r.operate(ctx, ev.Body)
 	case core.Message:
 		switch m := ev.Body.(type) {
 		case Delta:
-			r.receive(ctx, ev.From, m)
+			r.receive(ctx, ev.From, m.State, Ack{Seq: m.Hi})
+		case Piece:
+			r.receive(ctx, ev.From, m.State, PieceAck{Seq: m.Seq, Index: m.Index})
 		case Ack:
-			r.ack(ev.From, m.Seq)
+			r.ack(ctx, ev.From, m.Seq)
+		case PieceAck:
+			r.pieceAck(ctx, ev.From, m)
 		}
 	case core.Timer:
 		if ev.Key == gossipTimer {
@@ -125,26 +136,43 @@ func (r *Node[L]) Handle(ctx core.Context, ev core.Event) {
 }
 
 // operate runs a client operation through the δ-mutator and records its
-// delta.
-func (r *Node[L]) operate(ctx core.Context, op any) {
+// delta; done, if set, learns the outcome.
+func (r *Node[L]) operate(ctx core.Context, op any, done func(error)) {
+	reply := func(a Applied, err error) {
+		ctx.Output(a)
+		if done != nil {
+			done(err)
+		}
+	}
 	delta, err := r.cfg.Apply(ctx, r.state, op)
 	if err != nil {
-		ctx.Output(Applied{Op: op, Error: err.Error()})
+		reply(Applied{Op: op, Error: err.Error()}, err)
 		return
 	}
 	if lattice.IsBot(delta) {
-		ctx.Output(Applied{Op: op, Noop: true})
+		reply(Applied{Op: op, Noop: true}, nil)
 		return
 	}
 	enc, err := r.cfg.Codec.Append(nil, delta)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("delta does not encode: %w", err)
+	case len(enc) > r.cfg.Budget && r.cfg.broken != oneMessage:
+		err = fmt.Errorf("%w: its delta is %d bytes, one message carries at most %d", ErrTooLarge, len(enc), r.cfg.Budget)
+	}
 	if err != nil {
-		ctx.Logger().Error("replica: a delta does not encode; operation dropped", "err", err)
-		ctx.Output(Applied{Op: op, Error: "delta does not encode: " + err.Error()})
+		// The mutator may have changed the state in place already: undo it
+		// by reloading what is durable, which is every change recorded.
+		if r.reload(ctx) {
+			reply(Applied{Op: op, Error: err.Error()}, err)
+		}
 		return
 	}
 	r.state.Merge(delta) // idempotent: the mutator may already have joined it
-	r.record(ctx, delta, enc, r.self)
-	ctx.Output(Applied{Op: op, Delta: enc})
+	if r.record(ctx, delta, enc, r.self) != nil {
+		return // the node stops: nothing may leave it
+	}
+	reply(Applied{Op: op, Delta: enc}, nil)
 	if r.cfg.broken == fireAndForget {
 		for _, p := range r.peers {
 			r.send(ctx, p, Delta{Lo: r.seq - 1, Hi: r.seq, State: enc})
@@ -155,8 +183,8 @@ func (r *Node[L]) operate(ctx core.Context, op any) {
 }
 
 // record makes delta D[c], persists it (enc is its encoding), and reports
-// the change.
-func (r *Node[L]) record(ctx core.Context, delta L, enc []byte, from core.NodeID) {
+// the change. It returns the storage error that stopped the node, if any.
+func (r *Node[L]) record(ctx core.Context, delta L, enc []byte, from core.NodeID) error {
 	r.deltas[r.seq] = entry[L]{delta, from, len(enc)}
 	r.seq++
 	r.buffered += len(enc)
@@ -164,54 +192,67 @@ func (r *Node[L]) record(ctx core.Context, delta L, enc []byte, from core.NodeID
 		r.drop(r.lowest)
 		r.lowest++
 	}
-	r.persist(ctx, enc)
-	r.snapshot(ctx)
+	if err := r.persist(ctx, enc); err != nil {
+		return err
+	}
+	r.snapshot(ctx, r.cfg.OutputState == StateOnChange)
 	if r.cfg.OnChange != nil {
 		r.cfg.OnChange(r.state)
 	}
+	return nil
 }
 
-func (r *Node[L]) snapshot(ctx core.Context) {
+func (r *Node[L]) snapshot(ctx core.Context, withState bool) {
 	s := Snapshot{Seq: r.seq}
 	if r.cfg.Value != nil {
 		s.Value = r.cfg.Value(r.state)
 	}
-	if r.cfg.OutputState {
+	if withState {
 		s.State, _ = r.cfg.Codec.Append(nil, r.state)
 	}
 	ctx.Output(s)
 }
 
-// receive merges a delta-group. Merging is idempotent and commutative, so a
-// duplicate or a stale group is harmless; the acknowledgement goes out
-// after the merge is persisted, and goes out even when nothing changed (the
-// previous acknowledgement may have been lost).
-func (r *Node[L]) receive(ctx core.Context, from core.NodeID, m Delta) {
-	d, err := r.cfg.Codec.Decode(m.State)
+// receive merges a delta-group or a piece of a whole state. Merging is
+// idempotent and commutative, so a duplicate or a stale one is harmless; the
+// acknowledgement goes out after the merge is persisted, and goes out even
+// when nothing changed (the previous acknowledgement may have been lost).
+func (r *Node[L]) receive(ctx core.Context, from core.NodeID, state []byte, ack any) {
+	d, err := r.cfg.Codec.Decode(state)
 	if err != nil {
 		ctx.Logger().Warn("replica: a delta-group does not decode; dropped, the sender will resend", "from", from, "err", err)
 		return
 	}
 	if r.state.Merge(d) {
-		if r.cfg.broken == correct {
-			r.record(ctx, d, m.State, from) // forward it: peers that did not hear from the origin hear from us
-			r.wake(ctx)
-		} else {
+		if r.cfg.broken == fireAndForget {
 			r.seq++
-			r.persist(ctx, m.State)
-			r.snapshot(ctx)
+			if r.persist(ctx, state) != nil {
+				return
+			}
+			r.snapshot(ctx, r.cfg.OutputState == StateOnChange)
+			return
 		}
+		// Record it, to forward it: peers that did not hear from the
+		// origin hear from us.
+		if r.record(ctx, d, state, from) != nil {
+			return
+		}
+		r.wake(ctx)
 	}
-	if r.cfg.broken == correct {
-		r.send(ctx, from, Ack{Seq: m.Hi})
+	if r.cfg.broken != fireAndForget {
+		r.send(ctx, from, ack)
 	}
 }
 
 // ack raises A[from]. An acknowledgement above c cannot be genuine (it would
 // come from a previous incarnation's counter only if c were not persisted,
 // and it is) and is capped so that it never hides a delta.
-func (r *Node[L]) ack(from core.NodeID, seq uint64) {
+func (r *Node[L]) ack(ctx core.Context, from core.NodeID, seq uint64) {
 	seq = min(seq, r.seq)
+	if f, ok := r.flight[from]; ok && seq >= f.hi {
+		r.sample(from, ctx.Now()-f.at)
+		delete(r.flight, from)
+	}
 	if seq <= r.acked[from] {
 		return
 	}
@@ -247,150 +288,19 @@ func (r *Node[L]) lagging() []core.NodeID {
 	return out
 }
 
-// wake arms the gossip timer at the base interval, re-arming it if it was
-// backing off: something new should not wait out a backoff meant for an
-// unreachable peer.
+// wake brings the gossip timer back to the base interval, firing sooner if
+// it was backing off: something new should not wait out a backoff meant for
+// an unreachable peer (and a timer due sooner anyway is left alone).
 func (r *Node[L]) wake(ctx core.Context) {
 	r.quiet = false
-	if !r.armed || r.interval > r.cfg.Interval {
-		r.interval = r.cfg.Interval
-		r.armed = true
-		ctx.SetTimer(gossipTimer, r.interval)
+	r.interval = r.cfg.Interval
+	if at := ctx.Now() + r.interval; !r.armed || at < r.due {
+		r.arm(ctx)
 	}
 }
 
-// round is one gossip round: a delta-group (or the whole state) to each
-// chosen lagging peer. When every peer has acknowledged everything the
-// replica falls quiet and sets no timer: a quiescent cluster sends nothing.
-func (r *Node[L]) round(ctx core.Context) {
-	lag := r.lagging()
-	if len(lag) == 0 {
-		if !r.quiet {
-			r.quiet = true
-			ctx.Output(r.stats)
-		}
-		return
-	}
-	r.stats.Rounds++
-	if k := r.cfg.Fanout; k > 0 && k < len(lag) {
-		ctx.Rand().Shuffle(len(lag), func(i, j int) { lag[i], lag[j] = lag[j], lag[i] })
-		lag = lag[:k]
-		slices.Sort(lag)
-	}
-	groups := map[uint64][]byte{} // one encoding per distinct starting point, unless a peer's own deltas are left out
-	fullLen := -1
-	for _, p := range lag {
-		lo := r.acked[p]
-		full := lo < r.lowest
-		if full {
-			lo = 0
-		}
-		own := !full && r.sentBy(lo, p)
-		enc, ok := groups[lo]
-		if full {
-			var err error
-			if enc, err = r.fullState(); err != nil {
-				ctx.Logger().Error("replica: state does not encode; not gossiping", "err", err)
-				return
-			}
-		} else if own || !ok {
-			var err error
-			if enc, err = r.cfg.Codec.Append(nil, r.group(lo, full, p)); err != nil {
-				ctx.Logger().Error("replica: state does not encode; not gossiping", "err", err)
-				return
-			}
-			if !own {
-				groups[lo] = enc
-			}
-		}
-		if fullLen < 0 && !r.cfg.SkipFullStateStats {
-			b, _ := r.fullState()
-			fullLen = len(b)
-		}
-		r.send(ctx, p, Delta{Lo: lo, Hi: r.seq, Full: full, State: enc})
-		if fullLen >= 0 {
-			r.stats.BytesFull += int64(deltaSize(0, r.seq, fullLen))
-		}
-	}
-	if r.stats.Rounds%r.cfg.StatsEvery == 0 {
-		ctx.Output(r.stats)
-	}
-	if !r.progress {
-		r.interval = min(2*r.interval, r.cfg.MaxInterval)
-	} else {
-		r.interval = r.cfg.Interval
-	}
-	r.progress = false
-	r.armed = true
+// arm sets the gossip timer to fire after r.interval.
+func (r *Node[L]) arm(ctx core.Context) {
+	r.armed, r.due = true, ctx.Now()+r.interval
 	ctx.SetTimer(gossipTimer, r.interval)
-}
-
-// fullState is the encoded state, cached until the state changes: a peer
-// that stays unreachable gets the same bytes every round.
-func (r *Node[L]) fullState() ([]byte, error) {
-	if r.fullEnc != nil && r.fullAt == r.seq {
-		return r.fullEnc, nil
-	}
-	b, err := r.cfg.Codec.Append(nil, r.state)
-	if err != nil {
-		return nil, err
-	}
-	r.fullEnc, r.fullAt = b, r.seq
-	return b, nil
-}
-
-// group is ⊔{D[l] | lo ≤ l < c, D[l] not from peer to}, or the whole
-// state.
-func (r *Node[L]) group(lo uint64, full bool, to core.NodeID) L {
-	if full {
-		return r.state
-	}
-	acc := r.cfg.Bottom(r.self)
-	for l := lo; l < r.seq; l++ {
-		if e := r.deltas[l]; e.from != to || e.from == r.self {
-			acc.Merge(e.d)
-		}
-	}
-	return acc
-}
-
-// sentBy reports whether some delta numbered lo.. came from peer p.
-func (r *Node[L]) sentBy(lo uint64, p core.NodeID) bool {
-	for l := lo; l < r.seq; l++ {
-		if r.deltas[l].from == p {
-			return true
-		}
-	}
-	return false
-}
-
-// send sends a message and counts its bytes.
-func (r *Node[L]) send(ctx core.Context, to core.NodeID, m any) {
-	switch m := m.(type) {
-	case Delta:
-		if m.Full {
-			r.stats.Fulls++
-		} else {
-			r.stats.Deltas++
-		}
-		r.stats.BytesSent += int64(deltaSize(m.Lo, m.Hi, len(m.State)))
-	case Ack:
-		r.stats.Acks++
-		r.stats.BytesSent += int64(uvarintLen(m.Seq))
-	}
-	ctx.Send(to, m)
-}
-
-// deltaSize is the encoded size of a Delta body, computed without encoding
-// it again.
-func deltaSize(lo, hi uint64, state int) int {
-	return uvarintLen(lo) + uvarintLen(hi) + 1 + uvarintLen(uint64(state)) + state
-}
-
-func uvarintLen(v uint64) int {
-	n := 1
-	for ; v >= 0x80; v >>= 7 {
-		n++
-	}
-	return n
 }

@@ -3,6 +3,7 @@ package replica_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/crdt"
@@ -43,7 +44,7 @@ func TestDuplicatedAndReorderedDeltaGroupsChangeNothing(t *testing.T) {
 	rs[0].Handle(d.ctx(0), core.Request{Body: replica.Inc{By: 4}})
 	rs[0].Handle(d.ctx(0), gossip)
 	second := d.take() // Delta [0,2): +7, since node 1 acknowledged nothing yet
-	if got := fmt.Sprint(first[0].msg, " ", second[0].msg); got != "Delta{delta [0,1) 4B} Delta{delta [0,2) 4B}" {
+	if got := fmt.Sprint(first[0].msg, " ", second[0].msg); got != "Delta{[0,1) 4B} Delta{[0,2) 4B}" {
 		t.Fatalf("sent %s", got)
 	}
 
@@ -87,9 +88,10 @@ func TestALaggingPeerGetsTheWholeState(t *testing.T) {
 		rs[0].Handle(d.ctx(0), gossip)
 		d.take() // lost
 	}
+	d.later(time.Second) // the lost piece's acknowledgement is overdue
 	rs[0].Handle(d.ctx(0), gossip)
 	msgs := d.take()
-	if got := fmt.Sprint(msgs[0].msg); got != "Delta{full [0,4) 4B}" {
+	if got := fmt.Sprint(msgs[0].msg); got != "Piece{1/1 of c=4 4B}" {
 		t.Fatalf("sent %s, want the whole state: deltas 1..3 no longer fit the buffer", got)
 	}
 	deliver(rs, d, msgs[0])
@@ -116,7 +118,7 @@ func TestARestartedReplicaRecoversFromStorage(t *testing.T) {
 		t.Fatalf("restarted node 1 counts %d at c=%d, want 7 at c=2", v, again.Seq())
 	}
 	again.Handle(d.ctx(1), gossip)
-	if got := fmt.Sprint(d.take()[0].msg); got != "Delta{full [0,2) 6B}" {
+	if got := fmt.Sprint(d.take()[0].msg); got != "Piece{1/1 of c=2 6B}" {
 		t.Fatalf("restarted node sent %s", got)
 	}
 }
@@ -136,7 +138,10 @@ func TestAMalformedDeltaGroupIsDroppedUnacknowledged(t *testing.T) {
 func TestMessagesRoundTripThroughTheCodec(t *testing.T) {
 	r := &core.Registry{}
 	replica.Register(r)
-	for _, m := range []any{replica.Delta{Lo: 3, Hi: 9, Full: true, State: []byte("xyz")}, replica.Ack{Seq: 300}} {
+	for _, m := range []any{
+		replica.Delta{Lo: 3, Hi: 9, State: []byte("xyz")}, replica.Ack{Seq: 300},
+		replica.Piece{Seq: 1 << 40, Index: 6, Count: 7, State: []byte("abc")}, replica.PieceAck{Seq: 12, Index: 300},
+	} {
 		b, err := r.Append(nil, m)
 		if err != nil {
 			t.Fatal(err)
@@ -152,6 +157,18 @@ func TestMessagesRoundTripThroughTheCodec(t *testing.T) {
 			t.Errorf("Delta accepted %v", bad)
 		}
 	}
+	for _, bad := range [][]byte{{}, {1, 3, 3, 0}, {1, 0, 0, 0}, {1, 0, 1, 2, 'a'}, {1, 0, 1, 0, 9}} {
+		var p replica.Piece
+		if p.UnmarshalBinary(bad) == nil {
+			t.Errorf("Piece accepted %v", bad)
+		}
+	}
+	for _, bad := range [][]byte{{}, {1}, {1, 2, 3}} {
+		var a replica.PieceAck
+		if a.UnmarshalBinary(bad) == nil {
+			t.Errorf("PieceAck accepted %v", bad)
+		}
+	}
 }
 
 func FuzzDeltaDecode(f *testing.F) {
@@ -163,6 +180,23 @@ func FuzzDeltaDecode(f *testing.F) {
 			return
 		}
 		if _, err := d.AppendBinary(nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func FuzzPieceDecode(f *testing.F) {
+	b, _ := replica.Piece{Seq: 9, Index: 1, Count: 3, State: []byte{1}}.AppendBinary(nil)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p replica.Piece
+		if p.UnmarshalBinary(data) != nil {
+			return
+		}
+		if p.Index >= p.Count {
+			t.Fatalf("decoded piece %d of %d", p.Index, p.Count)
+		}
+		if _, err := p.AppendBinary(nil); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -19,7 +19,7 @@ type Kind[L lattice.Lattice[L]] struct {
 	// replicates.
 	Name, Summary string
 	// Config is the replica configuration (Bottom, Codec, Apply, Value);
-	// the scenario turns OutputState on.
+	// the scenario sets OutputState.
 	Config Config[L]
 	// Op draws the k-th operation of node from rng.
 	Op func(rng *rand.Rand, node core.NodeID, k int) any
@@ -28,6 +28,11 @@ type Kind[L lattice.Lattice[L]] struct {
 	// Semantics, if set, checks what convergence alone cannot see (a
 	// removed element that came back, say) on the converged state.
 	Semantics func(h *scenario.History, final L) []scenario.Violation
+	// QuietState has replicas output their state only when they fall
+	// quiet, not at every change (Config.OutputState = StateWhenQuiet):
+	// for states of megabytes. A run must then end quiescent for its
+	// replicas' final states to be seen.
+	QuietState bool
 }
 
 // Scenario turns a Kind into a convergence campaign: random concurrent
@@ -37,7 +42,10 @@ type Kind[L lattice.Lattice[L]] struct {
 // deltas of every operation applied (no update lost, none invented).
 func Scenario[L lattice.Lattice[L]](k Kind[L]) scenario.Scenario {
 	cfg := k.Config
-	cfg.OutputState = true
+	cfg.OutputState = StateOnChange
+	if k.QuietState {
+		cfg.OutputState = StateWhenQuiet
+	}
 	cfg.defaults()
 	ops := k.OpsPerNode
 	if ops <= 0 {

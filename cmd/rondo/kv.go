@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,13 @@ across restarts. --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
 POST /admin/heal, which cut and restore this process's links (in the embedded
 mode, the whole cluster's): for tests and demonstrations.
 
+The API, --admin and --debug are unauthenticated plain HTTP: keep them on
+loopback (the default), or put the API behind a TLS proxy that authenticates
+clients. Slow or stalled clients are cut off and bounded (timeouts, at most
+512 connections and 64 uploads in progress). SIGINT/SIGTERM shuts down
+gracefully; if a replica's storage fails (a full disk) it stops for good and
+rondo kv exits non-zero saying why: restart it on the same --data once fixed.
+
 docs/replication.md describes the protocol and the API.`,
 		Example: `  rondo kv --mode lattice
   curl -X PUT --data-binary 'blue' http://127.0.0.1:PORT/kv/colour
@@ -118,7 +126,7 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := runContext(ctx, f.duration)
 	defer stop()
-	reg, closeDebug, err := serveDebug(f.debug, log)
+	reg, closeDebug, err := serveDebug("--debug", f.debug, log)
 	if err != nil {
 		return err
 	}
@@ -129,7 +137,7 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 	}
 
 	var addrs []kvAddress
-	var closeAll func()
+	var replicas []*kv.Replica
 	if f.config == "" {
 		if f.id >= 0 || f.data != "" {
 			return usagef("--id and --data go with --config; without it rondo kv runs every replica in this process")
@@ -148,19 +156,17 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 		if err != nil {
 			return err
 		}
-		for i, r := range l.Replicas {
-			addrs = append(addrs, kvAddress{ID: core.NodeID(i), HTTP: r.URL(), Transport: r.Addr().String()})
-		}
-		closeAll = l.Close
+		replicas = l.Replicas
 	} else {
 		r, err := startKVReplica(f, log, registerer)
 		if err != nil {
 			return err
 		}
-		addrs = append(addrs, kvAddress{ID: core.NodeID(f.id), HTTP: r.URL(), Transport: r.Addr().String()})
-		closeAll = r.Close
+		replicas = []*kv.Replica{r}
 	}
-	defer closeAll()
+	for _, r := range replicas {
+		addrs = append(addrs, kvAddress{ID: r.Service.ID(), HTTP: r.URL(), Transport: r.Addr().String()})
+	}
 
 	if f.asJSON {
 		json.NewEncoder(stdout).Encode(map[string]any{"mode": f.mode, "replicas": addrs})
@@ -172,8 +178,42 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 	if fl, ok := stdout.(interface{ Sync() error }); ok {
 		fl.Sync()
 	}
-	<-ctx.Done()
-	return nil
+	return serveKV(ctx, replicas, f.data)
+}
+
+// serveKV runs until the context ends (SIGINT, SIGTERM, --duration) or a
+// replica stops by itself, then shuts every replica down gracefully:
+// requests in progress finish (for up to kv.ShutdownTimeout) before the
+// nodes stop. A replica that stopped by itself — fail-stop, after a storage
+// write failed — is an error: the process exits non-zero saying why, rather
+// than answering 503 for ever. Its data directory holds every write it
+// acknowledged; restarted once the cause is fixed, it recovers.
+func serveKV(ctx context.Context, replicas []*kv.Replica, data string) error {
+	stopped := make(chan *kv.Replica, len(replicas))
+	for _, r := range replicas {
+		go func() {
+			<-r.Done()
+			stopped <- r
+		}()
+	}
+	var failed *kv.Replica
+	select {
+	case <-ctx.Done():
+	case failed = <-stopped:
+	}
+	var wg sync.WaitGroup
+	for _, r := range replicas {
+		wg.Go(r.Close)
+	}
+	wg.Wait()
+	if failed == nil || failed.Err() == nil {
+		return nil
+	}
+	where := ""
+	if data != "" {
+		where = fmt.Sprintf("; %s holds every write it acknowledged: fix the cause (free disk space) and start it again on the same --data", data)
+	}
+	return fmt.Errorf("replica %d stopped and this process exits: %w%s", failed.Service.ID(), failed.Err(), where)
 }
 
 // startKVReplica runs replica --id of the --config cluster.

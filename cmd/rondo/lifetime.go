@@ -26,17 +26,18 @@ func runContext(parent context.Context, d time.Duration) (context.Context, conte
 	return ctx, func() { cancel(); stop() }
 }
 
-// serveDebug serves Prometheus metrics and pprof on addr when addr is set.
-// It returns the registry the nodes register their metrics with (nil when
-// addr is empty) and a function that stops the server.
-func serveDebug(addr string, log *slog.Logger) (*prometheus.Registry, func(), error) {
+// serveDebug serves Prometheus metrics and pprof on addr when addr is set;
+// flag names the flag addr came from, for the error. It returns the
+// registry the nodes register their metrics with (nil when addr is empty)
+// and a function that stops the server.
+func serveDebug(flag, addr string, log *slog.Logger) (*prometheus.Registry, func(), error) {
 	if addr == "" {
 		return nil, func() {}, nil
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := cluster.ServeDebug(addr, prometheus.Gatherers{cluster.ProcessRegistry(), reg}, log)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, usagef("%s %s: %w", flag, addr, err)
 	}
 	return reg, func() { srv.Close() }, nil
 }

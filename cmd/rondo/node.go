@@ -130,7 +130,7 @@ func runNode(ctx context.Context, stdout, stderr io.Writer, f nodeFlags) error {
 
 	ctx, stop := runContext(ctx, f.duration)
 	defer stop()
-	reg, closeDebug, err := serveDebug(f.http, log)
+	reg, closeDebug, err := serveDebug("--http", f.http, log)
 	if err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, proto string, f runFl
 		reg := prometheus.NewRegistry()
 		srv, err := cluster.ServeDebug(f.http, prometheus.Gatherers{cluster.ProcessRegistry(), reg}, log)
 		if err != nil {
-			return usageError{err}
+			return usagef("--http %s: %w", f.http, err)
 		}
 		defer srv.Close()
 		cfg.Registerer = reg
