@@ -48,7 +48,7 @@ func TestAStoreLargerThanAFrameConvergesUnderFaults(t *testing.T) {
 			t.Run(size.name+"/"+spec, func(t *testing.T) {
 				s := setup(t, replica.Scenario(kv.Campaign(size.name, size.writes, size.bytes)), 3, spec)
 				for seed := uint64(i + 1); seed <= uint64(i+runs(2)/2); seed++ {
-					out, err := s.RunOne(seed, nil)
+					out, err := s.RunOne(t.Context(), seed, nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -81,7 +81,7 @@ func TestOneMessageAntiEntropyIsCaughtPastTheFrameLimit(t *testing.T) {
 		t.Run(size.name, func(t *testing.T) {
 			s := setup(t, replica.Scenario(replica.OneMessage(kv.Campaign(size.name, size.writes, size.bytes))), 3, "crash@0s=2,restart@2s=2")
 			s.MaxTime = 20e9
-			out, err := s.RunOne(1, nil)
+			out, err := s.RunOne(t.Context(), 1, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -79,7 +79,8 @@ loopback (the default), or put the API behind a TLS proxy that authenticates
 clients. Slow or stalled clients are cut off and bounded (timeouts, at most
 512 connections and 64 uploads in progress). SIGINT/SIGTERM shuts down
 gracefully; if a replica's storage fails (a full disk) it stops for good and
-rondo kv exits non-zero saying why: restart it on the same --data once fixed.
+rondo kv exits with status 4 saying why: restart it on the same --data once
+fixed.
 
 docs/replication.md describes the protocol and the API.`,
 		Example: `  rondo kv --mode lattice
@@ -213,7 +214,7 @@ func serveKV(ctx context.Context, replicas []*kv.Replica, data string) error {
 	if data != "" {
 		where = fmt.Sprintf("; %s holds every write it acknowledged: fix the cause (free disk space) and start it again on the same --data", data)
 	}
-	return fmt.Errorf("replica %d stopped and this process exits: %w%s", failed.Service.ID(), failed.Err(), where)
+	return nodeFailedError{fmt.Errorf("replica %d stopped and this process exits: %w%s", failed.Service.ID(), failed.Err(), where)}
 }
 
 // startKVReplica runs replica --id of the --config cluster.

@@ -484,7 +484,7 @@ func TestAKVReplicaWhoseDiskFillsUpExitsAndRecoversWithSpace(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("rondo kv kept running after its disk filled up")
 	}
-	if code := p.cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(p.stderr.String(), "replica 0 stopped and this process exits") ||
+	if code := p.cmd.ProcessState.ExitCode(); code != exitNodeFailed || !strings.Contains(p.stderr.String(), "replica 0 stopped and this process exits") ||
 		!strings.Contains(p.stderr.String(), "no space left on device") || !strings.Contains(p.stderr.String(), "start it again on the same --data") {
 		t.Fatalf("rondo kv exited %d saying:\n%s", code, p.stderr.String())
 	}
