@@ -66,7 +66,7 @@ func TestAntiEntropyFallsQuietAndReports(t *testing.T) {
 	}
 	rep := s.Scenario.Report(out.Result.History)
 	t.Logf("report: %v", rep)
-	if rep["converged"] != true || rep["bytes_sent"].(int64) == 0 || rep["bytes_full_state"].(int64) == 0 {
+	if rep["converged"] != true || rep["replication_bytes_sent"].(int64) == 0 || rep["replication_bytes_full_state"].(int64) == 0 {
 		t.Fatalf("report: %v", rep)
 	}
 }

@@ -184,17 +184,17 @@ func report[L lattice.Lattice[L]](cfg Config[L], h *scenario.History) map[string
 		rounds = int(math.Ceil(float64(agreedAt-lastOp) / float64(cfg.Interval)))
 	}
 	out := map[string]any{
-		"converged":           converged && agreed,
-		"rounds_to_converge":  rounds,
-		"converged_at_ms":     float64(agreedAt) / 1e6,
-		"last_operation_ms":   float64(lastOp) / 1e6,
-		"bytes_sent":          total.BytesSent,
-		"bytes_full_state":    total.BytesFull,
-		"delta_messages":      total.Deltas,
-		"full_state_messages": total.Pieces,
-		"ack_messages":        total.Acks,
-		"gossip_rounds":       total.Rounds,
-		"correct_replicas":    correct,
+		"converged":                    converged && agreed,
+		"rounds_to_converge":           rounds,
+		"converged_at_ms":              float64(agreedAt) / 1e6,
+		"last_operation_ms":            float64(lastOp) / 1e6,
+		"replication_bytes_sent":       total.BytesSent,
+		"replication_bytes_full_state": total.BytesFull,
+		"delta_messages":               total.Deltas,
+		"full_state_messages":          total.Pieces,
+		"ack_messages":                 total.Acks,
+		"gossip_rounds":                total.Rounds,
+		"correct_replicas":             correct,
 	}
 	if total.BytesFull > 0 {
 		out["delta_to_full_ratio"] = float64(total.BytesSent) / float64(total.BytesFull)

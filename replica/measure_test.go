@@ -131,8 +131,8 @@ func TestConvergenceOf100Replicas(t *testing.T) {
 		spec   string
 	}{{0, ""}, {3, ""}, {1, ""}, {3, "drop=0.1"}} {
 		rep := converge100(c.fanout, c.spec)
-		t.Logf("fanout=%d faults=%q: converged=%v rounds_to_converge=%v bytes_sent=%v bytes_full_state=%v messages=%v",
-			c.fanout, c.spec, rep["converged"], rep["rounds_to_converge"], rep["bytes_sent"], rep["bytes_full_state"],
+		t.Logf("fanout=%d faults=%q: converged=%v rounds_to_converge=%v replication_bytes_sent=%v replication_bytes_full_state=%v messages=%v",
+			c.fanout, c.spec, rep["converged"], rep["rounds_to_converge"], rep["replication_bytes_sent"], rep["replication_bytes_full_state"],
 			rep["delta_messages"].(int)+rep["full_state_messages"].(int)+rep["ack_messages"].(int))
 		if rep["converged"] != true {
 			t.Fatalf("100 replicas did not converge: %v", rep)

@@ -33,8 +33,8 @@ type Stats struct {
 	Pieces    int   `json:"pieces"`
 	Acks      int   `json:"acks"`
 	Oversized int   `json:"oversized,omitempty"`
-	BytesSent int64 `json:"bytes_sent"`
-	BytesFull int64 `json:"bytes_full_state"`
+	BytesSent int64 `json:"replication_bytes_sent"`
+	BytesFull int64 `json:"replication_bytes_full_state"`
 }
 
 func (s Snapshot) String() string { return fmt.Sprintf("Snapshot{c=%d %s}", s.Seq, s.Value) }

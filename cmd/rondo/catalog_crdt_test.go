@@ -26,7 +26,7 @@ func TestCRDTCampaignsReportConvergence(t *testing.T) {
 		if r, ok := m["report"].(map[string]any); ok {
 			fig = r
 		}
-		for _, k := range []string{"converged", "rounds_to_converge", "bytes_sent", "bytes_full_state"} {
+		for _, k := range []string{"converged", "rounds_to_converge", "replication_bytes_sent", "replication_bytes_full_state"} {
 			if _, ok := fig[k]; !ok {
 				t.Errorf("crdt-%s --json lacks %q: %s", kind, k, out.String())
 			}
