@@ -7,17 +7,23 @@ import (
 
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/crdt"
+	"github.com/rondo-dev/rondo/lattice"
 	"github.com/rondo-dev/rondo/replica"
 )
 
 type counter = replica.Node[*crdt.GCounter]
 
 func counters(d *desk, tweak func(*replica.Config[*crdt.GCounter])) []*counter {
-	cfg := replica.GCounterKind().Config
+	return startAll(d, replica.GCounterKind().Config, tweak)
+}
+
+// startAll starts a replica of cfg (changed by tweak, if set) on every desk
+// node.
+func startAll[L lattice.Lattice[L]](d *desk, cfg replica.Config[L], tweak func(*replica.Config[L])) []*replica.Node[L] {
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	var rs []*counter
+	var rs []*replica.Node[L]
 	for _, id := range d.nodes {
 		r := replica.New(cfg)
 		r.Init(d.ctx(id))

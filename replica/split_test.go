@@ -22,17 +22,7 @@ type store = replica.Node[*kv.Store]
 // them with the campaign kind that draws their writes.
 func stores(d *desk, writes, size int, tweak func(*replica.Config[*kv.Store])) ([]*store, replica.Kind[*kv.Store]) {
 	k := kv.Campaign("t", writes, size)
-	cfg := k.Config
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	var rs []*store
-	for _, id := range d.nodes {
-		r := replica.New(cfg)
-		r.Init(d.ctx(id))
-		rs = append(rs, r)
-	}
-	return rs, k
+	return startAll(d, k.Config, tweak), k
 }
 
 // write has node write its k-th value of the kind's workload.
