@@ -241,7 +241,7 @@ func minEcho(quorum func(k, n int) bool) *rounds.Algorithm[echoState, echoMsg] {
 		Name: "min-echo",
 		Init: func(_ core.NodeID, _ int, in rounds.Value) echoState { return echoState{X: in} },
 		Rounds: []rounds.Round[echoState, echoMsg]{{
-			Send: func(s *echoState, _ *rounds.Ctx, out *rounds.Outbox[echoMsg]) { out.Broadcast(echoMsg{s.X}) },
+			Send: func(s echoState, _ rounds.View, out *rounds.Outbox[echoMsg]) { out.Broadcast(echoMsg{s.X}) },
 			Update: func(s *echoState, mb rounds.Mailbox[echoMsg], r *rounds.Ctx) {
 				if _, done := r.Decided(); done || !quorum(mb.Len(), r.N) {
 					return

@@ -378,8 +378,8 @@ func (e *explorer[S, M]) expand(vec []uint32, pos, parent uint32) {
 			if e.spec.Forge == nil {
 				continue
 			}
-			ctx := rounds.Ctx{ID: b, N: n, Round: e.round}
-			for _, m := range e.spec.Forge(&ctx, e.vals, &e.global) {
+			view := rounds.View{ID: b, N: n, Round: e.round}
+			for _, m := range e.spec.Forge(view, e.vals, &e.global) {
 				e.forged[b] = append(e.forged[b], e.internMsg(m))
 			}
 		}
@@ -406,11 +406,10 @@ func (e *explorer[S, M]) sendsOf(p, l uint32) []uint32 {
 	if off := e.sendOff[slot]; off != 0 {
 		return e.sendStore[off-1 : int(off-1)+n]
 	}
-	loc := e.locals[l]
-	ctx := rounds.Ctx{ID: core.NodeID(p), N: n, Round: e.round, Status: loc.St}
+	loc := &e.locals[l]
+	view := rounds.View{ID: core.NodeID(p), N: n, Round: e.round, Status: loc.St}
 	e.outbox.Reset(n)
-	s := loc.S
-	e.alg.Phase(e.round).Send(&s, &ctx, e.outbox)
+	e.alg.Phase(e.round).Send(loc.S, view, e.outbox)
 	off := len(e.sendStore)
 	e.sendStore = append(e.sendStore, make([]uint32, n)...)
 	for q, m := range e.outbox.All() {

@@ -63,10 +63,9 @@ func reference[S comparable, M comparable](alg *rounds.Algorithm[S, M], n, rnds,
 				if g[p].St.Exited {
 					continue
 				}
-				s := g[p].S
-				ctx := rounds.Ctx{ID: core.NodeID(p), N: n, Round: r, Status: g[p].St}
+				view := rounds.View{ID: core.NodeID(p), N: n, Round: r, Status: g[p].St}
 				sent[p] = rounds.NewOutbox[M](n)
-				rd.Send(&s, &ctx, sent[p])
+				rd.Send(g[p].S, view, sent[p])
 			}
 			all := rounds.All(n)
 			for c := rounds.Set(0); c <= all; c++ {

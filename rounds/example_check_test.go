@@ -21,8 +21,8 @@ func floodMax(f int) *rounds.Algorithm[maxState, maxMsg] {
 		Init: func(_ core.NodeID, _ int, in rounds.Value) maxState { return maxState{X: in} },
 		Rounds: []rounds.Round[maxState, maxMsg]{{
 			Name: "flood",
-			Send: func(s *maxState, _ *rounds.Ctx, out *rounds.Outbox[maxMsg]) {
-				out.Broadcast(maxMsg(*s))
+			Send: func(s maxState, _ rounds.View, out *rounds.Outbox[maxMsg]) {
+				out.Broadcast(maxMsg(s))
 			},
 			Update: func(s *maxState, mb rounds.Mailbox[maxMsg], r *rounds.Ctx) {
 				for _, m := range mb.All() {

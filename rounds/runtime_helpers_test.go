@@ -109,7 +109,7 @@ func minFlood() *Algorithm[minState, minMsg] {
 		Name: "minflood",
 		Init: func(_ core.NodeID, _ int, in Value) minState { return minState{X: in} },
 		Rounds: []Round[minState, minMsg]{{
-			Send: func(s *minState, _ *Ctx, out *Outbox[minMsg]) { out.Broadcast(minMsg(*s)) },
+			Send: func(s minState, _ View, out *Outbox[minMsg]) { out.Broadcast(minMsg(s)) },
 			Update: func(s *minState, mb Mailbox[minMsg], r *Ctx) {
 				for _, m := range mb.All() {
 					s.X = min(s.X, m.X)

@@ -222,7 +222,7 @@ func (in *instance[S, M]) startRound(r int) {
 
 	out := in.e.out
 	out.Reset(rt.n)
-	in.rd.Send(&in.state, &in.ctx, out)
+	in.rd.Send(in.state, in.ctx.View(), out)
 	self, toSelf := out.Get(rt.id)
 	for p, m := range out.All() {
 		if p != rt.id {
@@ -262,7 +262,7 @@ func (in *instance[S, M]) startRound(r int) {
 	} else {
 		in.prog = in.rd.Progress
 		if in.rd.Expect != nil {
-			in.expect = in.rd.Expect(&in.state, &in.ctx)
+			in.expect = in.rd.Expect(in.state, in.ctx.View())
 		}
 	}
 	// A process hears itself at once: the message never leaves the node.

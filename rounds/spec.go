@@ -59,11 +59,12 @@ type Spec[S, M any] struct {
 	Liveness Liveness[S]
 	// Forge lists the messages Byzantine process r.ID may send in round
 	// r.Round; each peer gets any one of them, or nothing (equivocation).
+	// Like Send, it gets a read-only View.
 	// Messages are authenticated: Forge must return only messages r.ID can
 	// sign itself, or relays of what honest processes demonstrably signed —
 	// g shows their states, from which such relays are derived. Values is
 	// the checked domain. nil: a Byzantine process only stays silent.
-	Forge func(r *Ctx, values []Value, g *Global[S]) []M
+	Forge func(r View, values []Value, g *Global[S]) []M
 }
 
 // HOFilter restricts the HO assignments of one round. The zero value allows

@@ -42,7 +42,7 @@ func BenOr() *rounds.Algorithm[BenOrState, BenOrMsg] {
 		Rounds: []rounds.Round[BenOrState, BenOrMsg]{
 			{
 				Name: "estimate",
-				Send: func(s *BenOrState, _ *rounds.Ctx, out *rounds.Outbox[BenOrMsg]) {
+				Send: func(s BenOrState, _ rounds.View, out *rounds.Outbox[BenOrMsg]) {
 					out.Broadcast(BenOrMsg{X: s.X})
 				},
 				Update: func(s *BenOrState, mb rounds.Mailbox[BenOrMsg], r *rounds.Ctx) {
@@ -56,7 +56,7 @@ func BenOr() *rounds.Algorithm[BenOrState, BenOrMsg] {
 			},
 			{
 				Name: "vote",
-				Send: func(s *BenOrState, _ *rounds.Ctx, out *rounds.Outbox[BenOrMsg]) {
+				Send: func(s BenOrState, _ rounds.View, out *rounds.Outbox[BenOrMsg]) {
 					out.Broadcast(BenOrMsg{X: s.Vote, HasVote: s.HasVote})
 				},
 				Update: func(s *BenOrState, mb rounds.Mailbox[BenOrMsg], r *rounds.Ctx) {

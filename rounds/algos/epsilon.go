@@ -44,8 +44,8 @@ func Epsilon(rnds int) *rounds.Algorithm[EpsilonState, EpsilonMsg] {
 		},
 		Rounds: []rounds.Round[EpsilonState, EpsilonMsg]{{
 			Name: "midpoint",
-			Send: func(s *EpsilonState, _ *rounds.Ctx, out *rounds.Outbox[EpsilonMsg]) {
-				out.Broadcast(EpsilonMsg(*s))
+			Send: func(s EpsilonState, _ rounds.View, out *rounds.Outbox[EpsilonMsg]) {
+				out.Broadcast(EpsilonMsg(s))
 			},
 			Update: func(s *EpsilonState, mb rounds.Mailbox[EpsilonMsg], r *rounds.Ctx) {
 				if _, done := r.Decided(); done {

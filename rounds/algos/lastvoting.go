@@ -61,12 +61,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 		Rounds: []rounds.Round[LVState, LVMsg]{
 			{
 				Name: "collect",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					out.To(coordinator(r.Round, r.N), LVMsg{X: s.X, TS: s.TS})
 				},
 				// Only the coordinator hears anything, and a majority is
 				// what it needs (as in PSync's LastVoting).
-				Expect: func(_ *LVState, r *rounds.Ctx) int {
+				Expect: func(_ LVState, r rounds.View) int {
 					return expectIfCoord(r, coordinator(r.Round, r.N), r.N/2+1)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -88,12 +88,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 			},
 			{
 				Name: "vote",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					if r.ID == coordinator(r.Round, r.N) && s.Commit {
 						out.Broadcast(LVMsg{X: s.Vote})
 					}
 				},
-				Expect: func(s *LVState, r *rounds.Ctx) int {
+				Expect: func(s LVState, r rounds.View) int {
 					return expectCoordOnly(r, coordinator(r.Round, r.N), s.Commit)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -104,12 +104,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 			},
 			{
 				Name: "ack",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					if s.TS == int32(r.Phase(4)+1) {
 						out.To(coordinator(r.Round, r.N), LVMsg{})
 					}
 				},
-				Expect: func(_ *LVState, r *rounds.Ctx) int {
+				Expect: func(_ LVState, r rounds.View) int {
 					return expectIfCoord(r, coordinator(r.Round, r.N), r.N/2+1)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -120,12 +120,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 			},
 			{
 				Name: "decide",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					if r.ID == coordinator(r.Round, r.N) && s.Ready {
 						out.Broadcast(LVMsg{X: s.Vote})
 					}
 				},
-				Expect: func(s *LVState, r *rounds.Ctx) int {
+				Expect: func(s LVState, r rounds.View) int {
 					return expectCoordOnly(r, coordinator(r.Round, r.N), s.Ready)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -165,7 +165,7 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 // expectIfCoord is Round.Expect for a round in which every process sends
 // to the coordinator only: the coordinator waits for need messages, the
 // others hear nothing (0: the round ends as soon as it has sent).
-func expectIfCoord(r *rounds.Ctx, coord core.NodeID, need int) int {
+func expectIfCoord(r rounds.View, coord core.NodeID, need int) int {
 	if r.ID == coord {
 		return need
 	}
@@ -176,7 +176,7 @@ func expectIfCoord(r *rounds.Ctx, coord core.NodeID, need int) int {
 // coordinator sends (to all, itself included), and only when sends holds
 // at the coordinator: one message at most, from the coordinator. The
 // coordinator knows whether it sends (0 if not); the others wait for it.
-func expectCoordOnly(r *rounds.Ctx, coord core.NodeID, sends bool) int {
+func expectCoordOnly(r rounds.View, coord core.NodeID, sends bool) int {
 	if r.ID == coord && !sends {
 		return 0
 	}

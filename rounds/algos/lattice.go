@@ -36,8 +36,8 @@ func LatticeAgreement(f int) *rounds.Algorithm[LatticeState, LatticeMsg] {
 		},
 		Rounds: []rounds.Round[LatticeState, LatticeMsg]{{
 			Name: "join",
-			Send: func(s *LatticeState, _ *rounds.Ctx, out *rounds.Outbox[LatticeMsg]) {
-				out.Broadcast(LatticeMsg(*s))
+			Send: func(s LatticeState, _ rounds.View, out *rounds.Outbox[LatticeMsg]) {
+				out.Broadcast(LatticeMsg(s))
 			},
 			Update: func(s *LatticeState, mb rounds.Mailbox[LatticeMsg], r *rounds.Ctx) {
 				for _, m := range mb.All() {

@@ -46,8 +46,8 @@ func otr(name string, decideQuorum func(k, n int) bool) *rounds.Algorithm[OTRSta
 		},
 		Rounds: []rounds.Round[OTRState, OTRMsg]{{
 			Name: "otr",
-			Send: func(s *OTRState, _ *rounds.Ctx, out *rounds.Outbox[OTRMsg]) {
-				out.Broadcast(OTRMsg(*s))
+			Send: func(s OTRState, _ rounds.View, out *rounds.Outbox[OTRMsg]) {
+				out.Broadcast(OTRMsg(s))
 			},
 			Update: func(s *OTRState, mb rounds.Mailbox[OTRMsg], r *rounds.Ctx) {
 				if !twoThirds(mb.Len(), r.N) {

@@ -116,11 +116,11 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 		Rounds: []rounds.Round[PBFTState, PBFTMsg]{
 			{
 				Name: "view-change",
-				Send: func(s *PBFTState, r *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+				Send: func(s PBFTState, r rounds.View, out *rounds.Outbox[PBFTMsg]) {
 					out.To(primary(r.Round, r.N), PBFTMsg{Kind: 0, X: s.X, PView: s.PView, PVal: s.PVal})
 				},
 				// Only the primary hears reports; a quorum is what it needs.
-				Expect: func(_ *PBFTState, r *rounds.Ctx) int {
+				Expect: func(_ PBFTState, r rounds.View) int {
 					return expectIfCoord(r, primary(r.Round, r.N), quorum(r.N))
 				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
@@ -145,12 +145,12 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 			},
 			{
 				Name: "pre-prepare",
-				Send: func(s *PBFTState, r *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+				Send: func(s PBFTState, r rounds.View, out *rounds.Outbox[PBFTMsg]) {
 					if s.HasProposal {
 						out.Broadcast(PBFTMsg{Kind: 1, W: s.Proposal, Just: s.Just})
 					}
 				},
-				Expect: func(s *PBFTState, r *rounds.Ctx) int {
+				Expect: func(s PBFTState, r rounds.View) int {
 					return expectCoordOnly(r, primary(r.Round, r.N), s.HasProposal)
 				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
@@ -166,7 +166,7 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 			},
 			{
 				Name: "prepare",
-				Send: func(s *PBFTState, _ *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+				Send: func(s PBFTState, _ rounds.View, out *rounds.Outbox[PBFTMsg]) {
 					if s.HasPP {
 						out.Broadcast(PBFTMsg{Kind: 2, W: s.PP})
 					}
@@ -179,7 +179,7 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 			},
 			{
 				Name: "commit",
-				Send: func(s *PBFTState, _ *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+				Send: func(s PBFTState, _ rounds.View, out *rounds.Outbox[PBFTMsg]) {
 					if s.Prepared {
 						out.Broadcast(PBFTMsg{Kind: 3, W: s.PVal})
 					}
@@ -286,8 +286,8 @@ func pbftJustified(j [PBFTMaxN]PBFTEntry, w rounds.Value, n, quorum int) bool {
 // prepare, which with the f Byzantine signatures makes 2f+1), and as
 // primary its justification may only contain genuine reports of correct
 // replicas (read from their states, which determine what they sent).
-func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) func(r *rounds.Ctx, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
-	return func(r *rounds.Ctx, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
+func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) func(r rounds.View, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
+	return func(r rounds.View, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
 		n, f, view := r.N, pbftF(r.N), r.Phase(4)
 		claims := func() []PBFTEntry { // every report this replica may sign
 			var out []PBFTEntry

@@ -39,11 +39,11 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 		Rounds: []rounds.Round[TwoPCState, TwoPCMsg]{
 			{
 				Name: "vote",
-				Send: func(s *TwoPCState, _ *rounds.Ctx, out *rounds.Outbox[TwoPCMsg]) {
+				Send: func(s TwoPCState, _ rounds.View, out *rounds.Outbox[TwoPCMsg]) {
 					out.To(coord, TwoPCMsg{V: s.Vote})
 				},
 				// The coordinator needs every vote; the others hear nothing.
-				Expect: func(_ *TwoPCState, r *rounds.Ctx) int { return expectIfCoord(r, coord, r.N) },
+				Expect: func(_ TwoPCState, r rounds.View) int { return expectIfCoord(r, coord, r.N) },
 				Update: func(s *TwoPCState, mb rounds.Mailbox[TwoPCMsg], r *rounds.Ctx) {
 					if _, done := r.Decided(); r.ID != coord || done {
 						return
@@ -57,12 +57,12 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 			},
 			{
 				Name: "outcome",
-				Send: func(s *TwoPCState, r *rounds.Ctx, out *rounds.Outbox[TwoPCMsg]) {
+				Send: func(s TwoPCState, r rounds.View, out *rounds.Outbox[TwoPCMsg]) {
 					if v, done := r.Decided(); r.ID == coord && done {
 						out.Broadcast(TwoPCMsg{V: v})
 					}
 				},
-				Expect: func(_ *TwoPCState, r *rounds.Ctx) int {
+				Expect: func(_ TwoPCState, r rounds.View) int {
 					_, done := r.Decided()
 					return expectCoordOnly(r, coord, done)
 				},

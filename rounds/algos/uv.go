@@ -44,7 +44,7 @@ func UniformVoting() *rounds.Algorithm[UVState, UVMsg] {
 		Rounds: []rounds.Round[UVState, UVMsg]{
 			{
 				Name: "estimate",
-				Send: func(s *UVState, _ *rounds.Ctx, out *rounds.Outbox[UVMsg]) {
+				Send: func(s UVState, _ rounds.View, out *rounds.Outbox[UVMsg]) {
 					out.Broadcast(UVMsg{X: s.X})
 				},
 				Update: func(s *UVState, mb rounds.Mailbox[UVMsg], _ *rounds.Ctx) {
@@ -60,8 +60,8 @@ func UniformVoting() *rounds.Algorithm[UVState, UVMsg] {
 			},
 			{
 				Name: "vote",
-				Send: func(s *UVState, _ *rounds.Ctx, out *rounds.Outbox[UVMsg]) {
-					out.Broadcast(UVMsg(*s))
+				Send: func(s UVState, _ rounds.View, out *rounds.Outbox[UVMsg]) {
+					out.Broadcast(UVMsg(s))
 				},
 				Update: func(s *UVState, mb rounds.Mailbox[UVMsg], r *rounds.Ctx) {
 					defer func() { s.Vote, s.HasVote = 0, false }()
