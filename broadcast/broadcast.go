@@ -81,7 +81,14 @@ func (b *Node) Init(ctx core.Context) {
 	}
 	b.retry = RetryBase
 	if v, ok := ctx.Storage().Get(seqKey); ok {
-		b.seq, _ = binary.Uvarint(v)
+		seq, k := binary.Uvarint(v)
+		if k <= 0 || k != len(v) {
+			// Read as 0, it would reuse the identities of messages this
+			// node broadcast before, which peers drop as duplicates.
+			ctx.Fail(fmt.Errorf("broadcast: the stored sequence number %q is corrupt (%d bytes: %x)", seqKey, len(v), v))
+			return
+		}
+		b.seq = seq
 	}
 }
 
@@ -96,7 +103,9 @@ func (b *Node) Handle(ctx core.Context, ev core.Event) {
 		}
 		b.seq++
 		if err := ctx.Storage().Put(seqKey, binary.AppendUvarint(nil, b.seq)); err != nil {
-			ctx.Logger().Error("broadcast: cannot persist sequence number; not broadcasting", "err", err)
+			// The world's Storage has stopped this node (core.FailStop):
+			// broadcasting a message whose identity is not durable could
+			// reuse it after a restart.
 			b.seq--
 			return
 		}

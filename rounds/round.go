@@ -50,6 +50,16 @@ type Value = int64
 // process sets are 64-bit masks (Set).
 const MaxN = 64
 
+// CheckSize refuses a system of n processes that the model cannot hold: a
+// 65th process would alias the first in every Set (HO sets, quorums), and
+// the runtime would silently never hear or address it.
+func CheckSize(n int) error {
+	if n < 1 || n > MaxN {
+		return fmt.Errorf("round-based algorithms run on 1..%d nodes (process sets are 64-bit masks), got %d", MaxN, n)
+	}
+	return nil
+}
+
 // Algorithm is a round-based algorithm: a deterministic value, the same for
 // the runtime and for the checker.
 //

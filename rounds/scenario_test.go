@@ -1,6 +1,7 @@
 package rounds_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rondo-dev/rondo/fault"
@@ -168,5 +169,22 @@ func TestReportGivesDecisionLatency(t *testing.T) {
 	}
 	if !sc.Done(out.Result.History) {
 		t.Fatal("Done is false after every node decided")
+	}
+}
+
+// Round-based scenarios refuse more nodes than a process set holds
+// (rounds.MaxN), with a reason naming the limit: the simulator, rondo run
+// and rondo node all ask the scenario. (otr on 96 nodes used to run and
+// report a false termination violation.)
+func TestMoreNodesThanAProcessSetHoldsAreRefused(t *testing.T) {
+	for _, n := range []int{rounds.MaxN + 1, 96} {
+		_, err := sim.NewSetup(rounds.Scenario(algos.OTR(), none), n, "")
+		if err == nil || !strings.Contains(err.Error(), "64") {
+			t.Fatalf("otr on %d nodes: %v", n, err)
+		}
+		t.Log(err)
+	}
+	if _, err := sim.NewSetup(rounds.Scenario(algos.OTR(), none), rounds.MaxN, ""); err != nil {
+		t.Fatalf("otr on %d nodes: %v", rounds.MaxN, err)
 	}
 }
