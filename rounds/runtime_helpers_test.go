@@ -36,10 +36,10 @@ func newFakeCtx(id core.NodeID, n int) *fakeCtx {
 	return c
 }
 
-func (c *fakeCtx) ID() core.NodeID       { return c.id }
-func (c *fakeCtx) Nodes() []core.NodeID  { return c.nodes }
-func (c *fakeCtx) Now() time.Duration    { return c.now }
-func (c *fakeCtx) Rand() *rand.Rand      { return c.rng }
+func (c *fakeCtx) ID() core.NodeID      { return c.id }
+func (c *fakeCtx) Nodes() []core.NodeID { return c.nodes }
+func (c *fakeCtx) Now() time.Duration   { return c.now }
+func (c *fakeCtx) Rand() *rand.Rand     { return c.rng }
 
 // Storage applies the policy every world applies: a failed write calls
 // Fail (core.FailStop).
@@ -49,7 +49,7 @@ func (c *fakeCtx) Storage() core.Storage {
 	}
 	return core.FailStop(&c.store, c.Fail)
 }
-func (c *fakeCtx) Logger() *slog.Logger  { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func (c *fakeCtx) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 func (c *fakeCtx) Send(to core.NodeID, msg any) {
 	c.log = append(c.log, fmt.Sprintf("send %v %v", to, msg))
 }
