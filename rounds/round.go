@@ -93,6 +93,9 @@ type Algorithm[S comparable, M comparable] struct {
 	// Spec states the fault assumptions, safety properties and
 	// communication predicate the algorithm is checked against.
 	Spec Spec[S, M]
+	// Format prints states, messages and decided values for people
+	// (optional; see Format).
+	Format Format[S, M]
 }
 
 // Round is one round of a phase. Send is required; exactly one of Update (a
@@ -162,8 +165,10 @@ type Status struct {
 	// Exited: the process left the instance; it sends and updates no more.
 	Exited bool
 	// Revoked: the process called Decide a second time with a different
-	// value. Irrevocability (a Property) fails on it.
+	// value, Other. Irrevocability (a Property) fails on it. Decision keeps
+	// the first value.
 	Revoked bool
+	Other   Value
 }
 
 // Ctx is what an algorithm sees of the world in a round: its id, the number
@@ -211,11 +216,12 @@ func (v View) Phase(k int) int { return v.Round / k }
 func (v View) Decided() (Value, bool) { return v.Status.Decision, v.Status.Decided }
 
 // Decide decides v. Deciding again with the same value is a no-op; with a
-// different value it marks the status Revoked, which Irrevocability reports.
+// different value it marks the status Revoked and records the value in
+// Other (the first such value), which Irrevocability reports.
 func (c *Ctx) Decide(v Value) {
 	if c.Status.Decided {
-		if c.Status.Decision != v {
-			c.Status.Revoked = true
+		if c.Status.Decision != v && !c.Status.Revoked {
+			c.Status.Revoked, c.Status.Other = true, v
 		}
 		return
 	}

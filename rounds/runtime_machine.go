@@ -424,6 +424,9 @@ func (in *instance[S, M]) timeout() {
 		return
 	}
 	in.rt.stats.Timeouts++
+	if v, ok := in.decision(); ok && in.announced && rt.model == Byzantine {
+		in.s.remind(rt, v) // lingering: ask for the reports still missing
+	}
 	in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, start: in.roundStart}
 	in.announce = rt.model == Byzantine && rt.f > 0
 	if in.finish(true) {
@@ -522,7 +525,7 @@ func (in *instance[S, M]) finish(timedOut bool) bool {
 	}
 	if st.Revoked && !in.revokeAnnounced {
 		in.revokeAnnounced = true
-		rt.output(Decision{Instance: in.s.inst, Value: st.Decision, Round: in.r, Revoked: true, state: in.state})
+		rt.output(Decision{Instance: in.s.inst, Value: st.Other, Round: in.r, Revoked: true, state: in.state})
 	}
 	switch {
 	case st.Exited, in.announced && rt.model != Byzantine && in.r-in.decidedRound >= rt.cfg.Linger:

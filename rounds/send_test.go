@@ -1,6 +1,7 @@
 package rounds_test
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
@@ -68,7 +69,7 @@ func eager() *rounds.Algorithm[eagerState, eagerMsg] {
 // passed the check and broke agreement, validity and irrevocability in every
 // one of 20 runs on the runtime.)
 func TestTheCheckedAndTheRunningAlgorithmAreOne(t *testing.T) {
-	res, err := check.Run(eager(), check.Options{N: 3, Rounds: 3, Values: 2})
+	res, err := check.Run(context.Background(), eager(), check.Options{N: 3, Rounds: 3, Values: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,8 @@
 //
 // Exit status: 0 when every checked property held, 1 when a property was
 // violated (the counterexample is printed and, with --trace, saved), 2 for bad
-// usage or bad input.
+// usage or bad input, 3 when rondo check was inconclusive (a bound was hit or
+// it was interrupted before a verdict; the statistics so far are printed).
 package main
 
 import (
@@ -21,6 +22,9 @@ const (
 	exitOK        = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInconclusive: rondo check stopped at a bound (--max-memory,
+	// --max-states) or an interrupt before a verdict.
+	exitInconclusive = 3
 )
 
 // usageError marks an error caused by bad flags or input (exit 2).
@@ -60,6 +64,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitViolation
 	}
 	fmt.Fprintln(stderr, "rondo:", err)
+	var inc inconclusiveError
+	if errors.As(err, &inc) {
+		return exitInconclusive
+	}
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage
@@ -79,7 +87,8 @@ func newRoot() *cobra.Command {
 talking over mutually authenticated TLS.
 
 Exit status: 0 = every checked property held; 1 = a property was violated
-(counterexample printed, and saved where --trace says); 2 = bad usage or input.`,
+(counterexample printed, and saved where --trace says); 2 = bad usage or input;
+3 = inconclusive (rondo check hit a bound or was interrupted before a verdict).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

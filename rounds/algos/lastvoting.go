@@ -1,6 +1,8 @@
 package algos
 
 import (
+	"fmt"
+
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 )
@@ -38,21 +40,10 @@ type LVMsg struct {
 // Safety holds under any HO sets. It decides in a phase whose coordinator
 // hears a majority in rounds 0 and 2 and is heard by all in rounds 1 and 3
 // (so n > 2f).
-func LastVoting() *rounds.Algorithm[LVState, LVMsg] { return lastVoting("lastvoting", true) }
-
-// BrokenLastVotingNoTimestamps is LastVoting whose coordinator ignores
-// timestamps and votes for the smallest estimate it hears: a later phase can
-// then overturn an earlier decision, and agreement fails.
-func BrokenLastVotingNoTimestamps() *rounds.Algorithm[LVState, LVMsg] {
-	return lastVoting("lastvoting-nots", false)
-}
-
-func coordinator(round, n int) core.NodeID { return core.NodeID((round / 4) % n) }
-
-func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] {
+func LastVoting() *rounds.Algorithm[LVState, LVMsg] {
 	majority := func(k, n int) bool { return 2*k > n }
 	return &rounds.Algorithm[LVState, LVMsg]{
-		Name:    name,
+		Name:    "lastvoting",
 		Summary: "LastVoting: Paxos in four Heard-Of rounds with a rotating coordinator",
 		Paper:   "Charron-Bost & Schiper, The Heard-Of model, Distributed Computing 22(1), 2009",
 		Init: func(_ core.NodeID, _ int, in rounds.Value) LVState {
@@ -75,11 +66,7 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 					}
 					bestTS := int32(-1)
 					for _, m := range mb.All() {
-						better := m.TS > bestTS
-						if !timestamps {
-							better = bestTS < 0 || m.X < s.Vote
-						}
-						if better {
+						if m.TS > bestTS {
 							s.Vote, bestTS = m.X, m.TS
 						}
 					}
@@ -159,7 +146,38 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 				},
 			},
 		},
+		Format: rounds.Format[LVState, LVMsg]{State: lvState, Msg: lvMsg},
 	}
+}
+
+// LastVotingCoordinator is the coordinator of round r's phase: φ mod n.
+func LastVotingCoordinator(r, n int) core.NodeID { return core.NodeID((r / 4) % n) }
+
+func coordinator(round, n int) core.NodeID { return LastVotingCoordinator(round, n) }
+
+// lvMsg prints a message as what it is in its round: the four rounds share
+// one struct, and an acknowledgement carries nothing.
+func lvMsg(r int, m LVMsg) string {
+	switch r % 4 {
+	case 0:
+		return fmt.Sprintf("est(%d,ts=%d)", m.X, m.TS)
+	case 1:
+		return fmt.Sprintf("vote(%d)", m.X)
+	case 2:
+		return "ack"
+	}
+	return fmt.Sprintf("decide(%d)", m.X)
+}
+
+func lvState(s LVState) string {
+	b := fmt.Sprintf("x=%d ts=%d", s.X, s.TS)
+	if s.Commit {
+		b += fmt.Sprintf(" vote=%d", s.Vote)
+	}
+	if s.Ready {
+		b += " ready"
+	}
+	return b
 }
 
 // expectIfCoord is Round.Expect for a round in which every process sends

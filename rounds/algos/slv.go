@@ -1,6 +1,8 @@
 package algos
 
 import (
+	"fmt"
+
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 )
@@ -121,5 +123,14 @@ func ShortLastVoting() *rounds.Algorithm[SLVState, SLVMsg] {
 				},
 			},
 		},
+		Format: rounds.Format[SLVState, SLVMsg]{Msg: func(r int, m SLVMsg) string {
+			switch r % 3 {
+			case 0:
+				return fmt.Sprintf("est(%d,ts=%d)", m.X, m.TS)
+			case 1:
+				return fmt.Sprintf("vote(%d)", m.X)
+			}
+			return fmt.Sprintf("ack(%d)", m.X)
+		}},
 	}
 }

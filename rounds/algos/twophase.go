@@ -88,7 +88,31 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 				},
 			},
 		},
+		Format: rounds.Format[TwoPCState, TwoPCMsg]{
+			State: func(s TwoPCState) string { return "vote=" + twoPCVote(s.Vote) },
+			Msg: func(r int, m TwoPCMsg) string {
+				if r%2 == 0 {
+					return twoPCVote(m.V)
+				}
+				return twoPCOutcome(m.V)
+			},
+			Value: twoPCOutcome,
+		},
 	}
+}
+
+func twoPCVote(v rounds.Value) string {
+	if v == 1 {
+		return "yes"
+	}
+	return "no"
+}
+
+func twoPCOutcome(v rounds.Value) string {
+	if v == 1 {
+		return "commit"
+	}
+	return "abort"
 }
 
 // commitNeedsAllYes: nobody commits unless every participant voted yes.

@@ -102,6 +102,21 @@ func (l *layer) insertHashed(key []uint32, h uint32, parent uint32) (int, bool) 
 	}
 }
 
+// has reports whether key is stored (while the table exists).
+func (l *layer) has(key []uint32) bool {
+	h := hashKey(key)
+	mask := uint64(len(l.table) - 1)
+	for i := uint64(h) & mask; ; i = (i + 1) & mask {
+		slot := l.table[i]
+		if slot == 0 {
+			return false
+		}
+		if uint32(slot>>32) == h && slices.Equal(l.state(int(uint32(slot)-1)), key) {
+			return true
+		}
+	}
+}
+
 func (l *layer) grow() {
 	t := make([]uint64, 2*len(l.table))
 	mask := uint64(len(t) - 1)
@@ -123,4 +138,74 @@ func (l *layer) done() { l.table = nil }
 
 func (l *layer) bytes() uint64 {
 	return uint64(len(l.chunks)*chunkStates*l.w+cap(l.parent)+2*len(l.table)) * 4
+}
+
+// batchSize is how many successors are hashed before they are inserted.
+const batchSize = 32
+
+// batch holds successors waiting to be inserted into a layer, so that
+// their table slots are touched (brought into the cache) together before
+// any is inserted: the processor overlaps the cache misses that dominate
+// insertion.
+type batch struct {
+	keys, hash, parent []uint32
+	changed            []bool
+	sink               uint64 // keeps the touches from being optimised away
+}
+
+// add appends a successor's canonical key (next, sorted under symmetry,
+// then pos) and returns how many are waiting.
+func (b *batch) add(next []uint32, pos, parent uint32, changed, sym bool) int {
+	start := len(b.keys)
+	b.keys = append(append(b.keys, next...), pos)
+	key := b.keys[start:]
+	if sym {
+		sortIDs(key[:len(next)])
+	}
+	b.hash = append(b.hash, hashKey(key))
+	b.parent = append(b.parent, parent)
+	b.changed = append(b.changed, changed)
+	return len(b.hash)
+}
+
+// flush inserts the waiting successors into l, calling fresh for each one
+// not stored before with its index and key (valid during the call).
+func (b *batch) flush(l *layer, fresh func(idx int, key []uint32, changed bool)) {
+	l.reserve(len(b.hash))
+	var sink uint64
+	for _, h := range b.hash {
+		sink += l.touch(h)
+	}
+	b.sink += sink
+	w := l.w
+	for i, h := range b.hash {
+		key := b.keys[i*w : (i+1)*w]
+		if idx, isNew := l.insertHashed(key, h, b.parent[i]); isNew {
+			fresh(idx, key, b.changed[i])
+		}
+	}
+	b.keys, b.hash, b.parent, b.changed = b.keys[:0], b.hash[:0], b.parent[:0], b.changed[:0]
+}
+
+func (b *batch) bytes() uint64 {
+	return uint64(cap(b.keys)+cap(b.hash)+cap(b.parent))*4 + uint64(cap(b.changed))
+}
+
+// canonical returns the stored form of a successor: next (sorted under
+// symmetry), then pos, in buf.
+func canonical(buf, next []uint32, pos uint32, sym bool) []uint32 {
+	buf = append(append(buf[:0], next...), pos)
+	if sym {
+		sortIDs(buf[:len(next)])
+	}
+	return buf
+}
+
+// sortIDs sorts a short vector of local-state ids (insertion sort).
+func sortIDs(ks []uint32) {
+	for i := 1; i < len(ks); i++ {
+		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
+			ks[j], ks[j-1] = ks[j-1], ks[j]
+		}
+	}
 }
