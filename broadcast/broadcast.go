@@ -15,7 +15,10 @@
 // correct node is delivered by all), integrity (a message is delivered at
 // most once per incarnation, and only if it was broadcast). A node that
 // crashes and restarts keeps its sequence number (it is in Storage), not its
-// delivered set, so it is not counted among the correct.
+// delivered set, so it is not counted among the correct. A node that cannot
+// write its sequence number, or finds a stored one that does not decode,
+// stops (fail-stop, core.Context.Fail): reusing a message identity would
+// make peers drop the new message as a duplicate.
 package broadcast
 
 import (
