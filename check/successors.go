@@ -66,22 +66,24 @@ type successors[S, M comparable] struct {
 	mbStore   []uint32
 
 	// per-state scratch
-	sent    []uint32   // sent[p*n+q]: message id p sends q (0: none)
-	forged  [][]uint32 // forged[b]: message ids Byzantine b may send
-	opts    [][]option
-	fixed   []option // the single option of a process that does not update
-	joint   []choices
-	seenT   []uint32 // stamp per subset of senders
-	stamp   uint32
-	idx     []int
-	next    []uint32
-	mbox    rounds.Mailbox[M]
-	outbox  *rounds.Outbox[M]
-	global  rounds.Global[S] // for Spec.Forge
-	crashC  rounds.Set       // processes crashing in the step being generated
-	product func([][]option)
-	pos     uint32 // window position of the successors being generated
-	parent  uint32
+	sent   []uint32   // sent[p*n+q]: message id p sends q (0: none)
+	forged [][]uint32 // forged[b]: message ids Byzantine b may send
+	opts   [][]option
+	fixed  []option // the single option of a process that does not update
+	joint  []choices
+	seenT  []uint32 // stamp per subset of senders
+	stamp  uint32
+	idx    []int
+	next   []uint32
+	mbox   rounds.Mailbox[M]
+	outbox *rounds.Outbox[M]
+	global rounds.Global[S] // for Spec.Forge
+	crashC rounds.Set       // processes crashing in the step being generated
+	pos    uint32           // window position of the successors being generated
+	parent uint32           // their parent's index in its layer
+	// productFn is productOf as a func value, made once: hoEnum hands it
+	// every joint assignment it allows.
+	productFn func([][]option)
 }
 
 func newSuccessors[S, M comparable](alg *rounds.Algorithm[S, M], in *interner[S, M], n int, model rounds.Model, f int, vals []rounds.Value, window []rounds.HOFilter, rnds int) *successors[S, M] {
@@ -104,7 +106,7 @@ func newSuccessors[S, M comparable](alg *rounds.Algorithm[S, M], in *interner[S,
 		global: rounds.Global[S]{N: n, Values: vals, States: make([]S, n),
 			Status: make([]rounds.Status, n), Inputs: make([]rounds.Value, n), Format: alg.FormatValue},
 	}
-	s.product = func(opts [][]option) { s.productOf(opts) }
+	s.productFn = s.productOf
 	return s
 }
 
@@ -311,7 +313,7 @@ func (s *successors[S, M]) generateWith(vec []uint32, faulty, silent, c rounds.S
 	}
 	active := rounds.All(n) &^ silent &^ c
 	if a.Pair == nil && b.Pair == nil {
-		s.ho.uniform(s.joint, active, s.opts, s.product)
+		s.ho.uniform(s.joint, active, s.opts, s.productFn)
 		return
 	}
 	uniform := a.Uniform || b.Uniform
@@ -320,7 +322,7 @@ func (s *successors[S, M]) generateWith(vec []uint32, faulty, silent, c rounds.S
 		return (!uniform || hp == hq) &&
 			(a.Pair == nil || a.Pair(n, round, hp|faulty, hq|faulty)) &&
 			(b.Pair == nil || b.Pair(n, round, hp|faulty, hq|faulty))
-	}, s.opts, s.product)
+	}, s.opts, s.productFn)
 }
 
 // processOptions returns the distinct next states of process q (local
