@@ -32,6 +32,7 @@ type explorer[S comparable, M comparable] struct {
 
 	stored, transitions uint64
 	windowStates        uint64 // stored states with a window position
+	windowIdx           []int  // their indices in the layer being built
 	configs             uint64 // distinct (round, configuration) pairs
 	explored            int    // rounds explored in full
 	stopped             string
@@ -236,43 +237,41 @@ func (e *explorer[S, M]) insert(next []uint32, pos, parent uint32, changed bool)
 
 func (e *explorer[S, M]) flushBatch() {
 	l := e.layers[len(e.layers)-1]
-	e.batch.flush(l, func(idx int, key []uint32, changed bool) {
+	layer := len(e.layers) - 1
+	for _, f := range e.batch.flush(l) {
+		key := e.batch.key(f.batch, e.w)
 		e.stored++
 		pos := key[e.n]
 		if pos != 0 {
 			e.windowStates++
+			e.windowIdx = append(e.windowIdx, f.index)
 		}
-		e.judge.state(key[:e.n], len(e.layers)-1, idx, pos, changed)
-	})
+		e.judge.state(key[:e.n], layer, f.index, pos, e.batch.changed[f.batch])
+	}
+	e.batch.reset()
 }
 
 // countConfigs counts the distinct configurations of a complete layer: a
-// state stored at window position pos > 0 is a configuration of its own
-// unless the same configuration is stored at a smaller position.
+// state stored at window position pos > 0 (listed in windowIdx) is a
+// configuration of its own unless the same configuration is stored at a
+// smaller position.
 func (e *explorer[S, M]) countConfigs(l *layer) {
-	if e.k == 0 {
-		e.configs += uint64(l.count)
-		return
-	}
+	e.configs += uint64(l.count - len(e.windowIdx))
 	key := make([]uint32, e.w)
-	for i := range l.count {
-		st := l.state(i)
-		pos := st[e.n]
+	for _, i := range e.windowIdx {
+		copy(key, l.state(i))
 		seen := false
-		if pos != 0 {
-			copy(key, st)
-			for p := range pos {
-				key[e.n] = p
-				if l.has(key) {
-					seen = true
-					break
-				}
+		for p := range key[e.n] {
+			key[e.n] = p
+			if seen = l.has(key); seen {
+				break
 			}
 		}
 		if !seen {
 			e.configs++
 		}
 	}
+	e.windowIdx = e.windowIdx[:0]
 }
 
 func (e *explorer[S, M]) result(d time.Duration) *Result {

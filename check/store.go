@@ -150,6 +150,7 @@ const batchSize = 32
 type batch struct {
 	keys, hash, parent []uint32
 	changed            []bool
+	fresh              []stored
 	sink               uint64 // keeps the touches from being optimised away
 }
 
@@ -168,22 +169,33 @@ func (b *batch) add(next []uint32, pos, parent uint32, changed, sym bool) int {
 	return len(b.hash)
 }
 
-// flush inserts the waiting successors into l, calling fresh for each one
-// not stored before with its index and key (valid during the call).
-func (b *batch) flush(l *layer, fresh func(idx int, key []uint32, changed bool)) {
+// flush inserts the waiting successors into l and returns, for each one
+// not stored before, its place in the batch and its index in l; key and
+// changed read a waiting successor until reset.
+func (b *batch) flush(l *layer) []stored {
 	l.reserve(len(b.hash))
 	var sink uint64
 	for _, h := range b.hash {
 		sink += l.touch(h)
 	}
 	b.sink += sink
-	w := l.w
+	b.fresh = b.fresh[:0]
 	for i, h := range b.hash {
-		key := b.keys[i*w : (i+1)*w]
-		if idx, isNew := l.insertHashed(key, h, b.parent[i]); isNew {
-			fresh(idx, key, b.changed[i])
+		if idx, isNew := l.insertHashed(b.key(i, l.w), h, b.parent[i]); isNew {
+			b.fresh = append(b.fresh, stored{batch: i, index: idx})
 		}
 	}
+	return b.fresh
+}
+
+// stored places a successor just stored: its place in the batch, its
+// index in the layer.
+type stored struct{ batch, index int }
+
+func (b *batch) key(i, w int) []uint32 { return b.keys[i*w : (i+1)*w] }
+
+// reset empties the batch.
+func (b *batch) reset() {
 	b.keys, b.hash, b.parent, b.changed = b.keys[:0], b.hash[:0], b.parent[:0], b.changed[:0]
 }
 
