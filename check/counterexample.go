@@ -62,9 +62,9 @@ func (e *explorer[S, M]) counterexample(v violation) *Counterexample {
 	}
 	concrete := slices.Clone(e.layers[0].state(chain[0]))
 	cx.Steps = append(cx.Steps, e.describe(concrete, -1, nil, nil, 0))
-	rb := rebuild[S, M]{succ: e.succ, sym: e.sym, n: n}
-	e.succ.emit = rb.match
-	defer func() { e.succ.emit = e.insert }()
+	rb := &rebuild[S, M]{succ: e.succ, sym: e.sym, n: n}
+	e.succ.sink = rb
+	defer func() { e.succ.sink = e }()
 	for l := 0; l < v.layer; l++ {
 		e.succ.startRound(l)
 		rb.target, rb.found = e.layers[l+1].state(chain[l+1]), false
@@ -81,7 +81,7 @@ func (e *explorer[S, M]) counterexample(v violation) *Counterexample {
 	return cx
 }
 
-// rebuild is the emitFunc of a reconstruction: it looks for the successor
+// rebuild is the sink of a reconstruction: it looks for the successor
 // whose stored form is target and records how it was produced.
 type rebuild[S, M comparable] struct {
 	succ    *successors[S, M]
@@ -96,7 +96,7 @@ type rebuild[S, M comparable] struct {
 	crashed rounds.Set
 }
 
-func (rb *rebuild[S, M]) match(next []uint32, pos, _ uint32, _ bool) {
+func (rb *rebuild[S, M]) emit(next []uint32, pos, _ uint32, _ bool) {
 	if rb.found {
 		return
 	}

@@ -69,7 +69,7 @@ func newExplorer[S comparable, M comparable](ctx context.Context, alg *rounds.Al
 	}
 	e.k = uint32(len(window))
 	e.succ = newSuccessors(alg, &e.in, n, e.model, f, e.vals, window, opt.Rounds)
-	e.succ.emit = e.insert
+	e.succ.sink = e
 	e.judge = newJudge(alg, &e.in, n, e.vals, window)
 	return e
 }
@@ -201,7 +201,7 @@ func (e *explorer[S, M]) initial() {
 					}
 					next[p] = e.in.local(l)
 				}
-				e.insert(next, 0, ^uint32(0), true)
+				e.emit(next, 0, ^uint32(0), true)
 			}
 			p := n - 1
 			for ; p >= 0; p-- {
@@ -223,12 +223,12 @@ func (e *explorer[S, M]) initial() {
 	e.transitions = 0
 }
 
-// insert files a successor into the layer being built (emitFunc).
+// emit files a successor into the layer being built (sink).
 // Successors are inserted in batches: hashing a batch and touching its
 // table slots first lets the processor overlap the cache misses that
 // dominate insertion (memory-level parallelism). The canonical key is built
 // in place in the batch.
-func (e *explorer[S, M]) insert(next []uint32, pos, parent uint32, changed bool) {
+func (e *explorer[S, M]) emit(next []uint32, pos, parent uint32, changed bool) {
 	e.transitions++
 	if e.batch.add(next, pos, parent, changed, e.sym) == batchSize {
 		e.flushBatch()

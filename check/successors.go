@@ -25,15 +25,17 @@ type memoKey struct {
 	m    [MaxN]uint32
 }
 
-// emitFunc receives each successor: its local-state ids (valid during the
-// call only), its liveness-window position, its parent's index in the
-// previous layer, and whether some process's status or fault flags
-// changed.
-type emitFunc func(next []uint32, pos, parent uint32, changed bool)
+// sink receives each successor: its local-state ids (valid during the call
+// only), its liveness-window position, its parent's index in the previous
+// layer, and whether some process's status or fault flags changed. The
+// explorer stores it; a reconstruction (rebuild) looks for one.
+type sink interface {
+	emit(next []uint32, pos, parent uint32, changed bool)
+}
 
 // successors computes the successors of global states in one round: what
 // every process sends, the HO assignments allowed (hoEnum), each process's
-// distinct next states, and their product, which it hands to emit. It
+// distinct next states, and their product, which it hands to its sink. It
 // caches per round what depends only on (process, local state, messages).
 type successors[S, M comparable] struct {
 	alg    *rounds.Algorithm[S, M]
@@ -47,7 +49,7 @@ type successors[S, M comparable] struct {
 	window []rounds.HOFilter
 	rounds int // rounds explored: a window must fit
 	round  int // the round being expanded
-	emit   emitFunc
+	sink   sink
 
 	// per-round caches
 	memo  map[memoKey][2]uint32 // span of next states in nexts
@@ -529,7 +531,7 @@ func (s *successors[S, M]) productOf(opts [][]option) {
 			s.next[q] = o.next
 			changed = changed || !o.keep
 		}
-		s.emit(s.next, s.pos, s.parent, changed)
+		s.sink.emit(s.next, s.pos, s.parent, changed)
 		q := n - 1
 		for ; q >= 0; q-- {
 			idx[q]++
