@@ -63,8 +63,8 @@ func (e *explorer[S, M]) counterexample(v violation) *Counterexample {
 	concrete := slices.Clone(e.layers[0].state(chain[0]))
 	cx.Steps = append(cx.Steps, e.describe(concrete, -1, nil, nil, 0))
 	rb := &rebuild[S, M]{succ: e.succ, sym: e.sym, n: n}
-	e.succ.sink = rb
-	defer func() { e.succ.sink = e }()
+	e.succ.rebuild = rb
+	defer func() { e.succ.rebuild = nil }()
 	for l := 0; l < v.layer; l++ {
 		e.succ.startRound(l)
 		rb.target, rb.found = e.layers[l+1].state(chain[l+1]), false
@@ -81,8 +81,8 @@ func (e *explorer[S, M]) counterexample(v violation) *Counterexample {
 	return cx
 }
 
-// rebuild is the sink of a reconstruction: it looks for the successor
-// whose stored form is target and records how it was produced.
+// rebuild takes the successors while a counterexample is rebuilt: it looks
+// for the one whose stored form is target and records how it was produced.
 type rebuild[S, M comparable] struct {
 	succ    *successors[S, M]
 	sym     bool
@@ -96,7 +96,7 @@ type rebuild[S, M comparable] struct {
 	crashed rounds.Set
 }
 
-func (rb *rebuild[S, M]) emit(next []uint32, pos, _ uint32, _ bool) {
+func (rb *rebuild[S, M]) emit(next []uint32, pos uint32) {
 	if rb.found {
 		return
 	}

@@ -69,7 +69,7 @@ func newExplorer[S comparable, M comparable](ctx context.Context, alg *rounds.Al
 	}
 	e.k = uint32(len(window))
 	e.succ = newSuccessors(alg, &e.in, n, e.model, f, e.vals, window, opt.Rounds)
-	e.succ.sink = e
+	e.succ.store = e
 	e.judge = newJudge(alg, &e.in, n, e.vals, window)
 	return e
 }
@@ -223,32 +223,53 @@ func (e *explorer[S, M]) initial() {
 	e.transitions = 0
 }
 
-// emit files a successor into the layer being built (sink).
+// emit files a successor (next, at window position pos, from parent;
+// changed: some status or fault flag changed) into the layer being built.
 // Successors are inserted in batches: hashing a batch and touching its
 // table slots first lets the processor overlap the cache misses that
 // dominate insertion (memory-level parallelism). The canonical key is built
-// in place in the batch.
+// in place in the batch. (Once per transition: the batch is filled here,
+// not through a call.)
 func (e *explorer[S, M]) emit(next []uint32, pos, parent uint32, changed bool) {
 	e.transitions++
-	if e.batch.add(next, pos, parent, changed, e.sym) == batchSize {
+	b := &e.batch
+	start := len(b.keys)
+	b.keys = append(append(b.keys, next...), pos)
+	key := b.keys[start:]
+	if e.sym {
+		sortIDs(key[:e.n])
+	}
+	b.hash = append(b.hash, hashKey(key))
+	b.parent = append(b.parent, parent)
+	b.changed = append(b.changed, changed)
+	if len(b.hash) == batchSize {
 		e.flushBatch()
 	}
 }
 
+// flushBatch inserts the batched successors into the layer being built;
+// the judge checks each one stored for the first time.
 func (e *explorer[S, M]) flushBatch() {
+	b := &e.batch
 	l := e.layers[len(e.layers)-1]
 	layer := len(e.layers) - 1
-	for _, f := range e.batch.flush(l) {
-		key := e.batch.key(f.batch, e.w)
+	b.touch(l)
+	w := e.w
+	for i, h := range b.hash {
+		key := b.keys[i*w : (i+1)*w]
+		idx, isNew := l.insertHashed(key, h, b.parent[i])
+		if !isNew {
+			continue
+		}
 		e.stored++
 		pos := key[e.n]
 		if pos != 0 {
 			e.windowStates++
-			e.windowIdx = append(e.windowIdx, f.index)
+			e.windowIdx = append(e.windowIdx, idx)
 		}
-		e.judge.state(key[:e.n], layer, f.index, pos, e.batch.changed[f.batch])
+		e.judge.state(key[:e.n], layer, idx, pos, b.changed[i])
 	}
-	e.batch.reset()
+	b.reset()
 }
 
 // countConfigs counts the distinct configurations of a complete layer: a

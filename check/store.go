@@ -143,56 +143,27 @@ func (l *layer) bytes() uint64 {
 // batchSize is how many successors are hashed before they are inserted.
 const batchSize = 32
 
-// batch holds successors waiting to be inserted into a layer, so that
-// their table slots are touched (brought into the cache) together before
-// any is inserted: the processor overlaps the cache misses that dominate
-// insertion.
+// batch holds successors waiting to be inserted into a layer (explorer.emit
+// fills it, explorer.flushBatch empties it), so that their table slots are
+// touched (brought into the cache) together before any is inserted: the
+// processor overlaps the cache misses that dominate insertion.
 type batch struct {
 	keys, hash, parent []uint32
 	changed            []bool
-	fresh              []stored
 	sink               uint64 // keeps the touches from being optimised away
 }
 
-// add appends a successor's canonical key (next, sorted under symmetry,
-// then pos) and returns how many are waiting.
-func (b *batch) add(next []uint32, pos, parent uint32, changed, sym bool) int {
-	start := len(b.keys)
-	b.keys = append(append(b.keys, next...), pos)
-	key := b.keys[start:]
-	if sym {
-		sortIDs(key[:len(next)])
-	}
-	b.hash = append(b.hash, hashKey(key))
-	b.parent = append(b.parent, parent)
-	b.changed = append(b.changed, changed)
-	return len(b.hash)
-}
-
-// flush inserts the waiting successors into l and returns, for each one
-// not stored before, its place in the batch and its index in l; key and
-// changed read a waiting successor until reset.
-func (b *batch) flush(l *layer) []stored {
+// touch grows l so that the batch fits and reads the table slots where
+// the batch's successors start probing, to bring them into the cache
+// together before any is inserted.
+func (b *batch) touch(l *layer) {
 	l.reserve(len(b.hash))
 	var sink uint64
 	for _, h := range b.hash {
 		sink += l.touch(h)
 	}
 	b.sink += sink
-	b.fresh = b.fresh[:0]
-	for i, h := range b.hash {
-		if idx, isNew := l.insertHashed(b.key(i, l.w), h, b.parent[i]); isNew {
-			b.fresh = append(b.fresh, stored{batch: i, index: idx})
-		}
-	}
-	return b.fresh
 }
-
-// stored places a successor just stored: its place in the batch, its
-// index in the layer.
-type stored struct{ batch, index int }
-
-func (b *batch) key(i, w int) []uint32 { return b.keys[i*w : (i+1)*w] }
 
 // reset empties the batch.
 func (b *batch) reset() {

@@ -25,17 +25,10 @@ type memoKey struct {
 	m    [MaxN]uint32
 }
 
-// sink receives each successor: its local-state ids (valid during the call
-// only), its liveness-window position, its parent's index in the previous
-// layer, and whether some process's status or fault flags changed. The
-// explorer stores it; a reconstruction (rebuild) looks for one.
-type sink interface {
-	emit(next []uint32, pos, parent uint32, changed bool)
-}
-
 // successors computes the successors of global states in one round: what
 // every process sends, the HO assignments allowed (hoEnum), each process's
-// distinct next states, and their product, which it hands to its sink. It
+// distinct next states, and their product, each of which it hands to the
+// explorer to store (or, while a counterexample is rebuilt, to rebuild). It
 // caches per round what depends only on (process, local state, messages).
 type successors[S, M comparable] struct {
 	alg    *rounds.Algorithm[S, M]
@@ -49,7 +42,11 @@ type successors[S, M comparable] struct {
 	window []rounds.HOFilter
 	rounds int // rounds explored: a window must fit
 	round  int // the round being expanded
-	sink   sink
+	// Each successor goes to store.emit, or to rebuild.emit while a
+	// counterexample is rebuilt: direct calls, once per transition (an
+	// interface call on a generic type costs a wrapper more).
+	store   *explorer[S, M]
+	rebuild *rebuild[S, M]
 
 	// per-round caches
 	memo  map[memoKey][2]uint32 // span of next states in nexts
@@ -531,7 +528,11 @@ func (s *successors[S, M]) productOf(opts [][]option) {
 			s.next[q] = o.next
 			changed = changed || !o.keep
 		}
-		s.sink.emit(s.next, s.pos, s.parent, changed)
+		if s.rebuild != nil {
+			s.rebuild.emit(s.next, s.pos)
+		} else {
+			s.store.emit(s.next, s.pos, s.parent, changed)
+		}
 		q := n - 1
 		for ; q >= 0; q-- {
 			idx[q]++
