@@ -103,9 +103,9 @@ exploration stops after the round of the first violation and reports every
 property violated there, with the shortest counterexample of the first (all
 of them with --all); --trace FILE saves that counterexample as a trace.
 
-The memory the explorer holds is bounded (--max-memory, default 1GiB, about
-2 GiB of resident memory for the process); so is the number of stored states
-with --max-states. A bound hit, or an interrupt, stops the exploration with
+The memory the explorer holds is bounded (--max-memory, default 1GiB: under
+about 2 GiB of resident memory for the process); so is the number of stored
+states with --max-states. A bound hit, or an interrupt, stops the exploration with
 the statistics so far.
 
 Exit status: 0 every property held; 1 a property was violated; 2 bad usage;
@@ -143,9 +143,9 @@ Algorithms: ` + checkNames(),
 	fl.BoolVar(&f.noLive, "no-liveness", false, "check safety only")
 	fl.IntVar(&f.k, "k", 2, "k for k-set agreement (kset)")
 	fl.Uint64Var(&f.maxStates, "max-states", 0, "stop, inconclusive (exit 3), beyond this many stored states (0: no bound)")
-	// 1GiB held by the explorer is about 2 GiB of resident memory for the
-	// process (the garbage collector's headroom on top): enough for every
-	// check in the docs, and it fits a laptop.
+	// 1GiB held by the explorer is 1.5 to 1.8 GiB of resident memory for
+	// the process (the garbage collector's headroom on top): enough for
+	// every check in the docs, and it fits a laptop.
 	fl.StringVar(&f.maxMemory, "max-memory", "1GiB", "stop, inconclusive (exit 3), when the explorer holds more than this (e.g. 512MiB, 4GiB; 0: no bound)")
 	return cmd
 }
