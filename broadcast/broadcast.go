@@ -15,7 +15,10 @@
 // correct node is delivered by all), integrity (a message is delivered at
 // most once per incarnation, and only if it was broadcast). A node that
 // crashes and restarts keeps its sequence number (it is in Storage), not its
-// delivered set, so it is not counted among the correct.
+// delivered set, so it is not counted among the correct. A node that cannot
+// write its sequence number, or finds a stored one that does not decode,
+// stops (fail-stop, core.Context.Fail): reusing a message identity would
+// make peers drop the new message as a duplicate.
 package broadcast
 
 import (
@@ -81,7 +84,14 @@ func (b *Node) Init(ctx core.Context) {
 	}
 	b.retry = RetryBase
 	if v, ok := ctx.Storage().Get(seqKey); ok {
-		b.seq, _ = binary.Uvarint(v)
+		seq, k := binary.Uvarint(v)
+		if k <= 0 || k != len(v) {
+			// Read as 0, it would reuse the identities of messages this
+			// node broadcast before, which peers drop as duplicates.
+			ctx.Fail(fmt.Errorf("broadcast: the stored sequence number %q is corrupt (%d bytes: %x)", seqKey, len(v), v))
+			return
+		}
+		b.seq = seq
 	}
 }
 
@@ -96,7 +106,9 @@ func (b *Node) Handle(ctx core.Context, ev core.Event) {
 		}
 		b.seq++
 		if err := ctx.Storage().Put(seqKey, binary.AppendUvarint(nil, b.seq)); err != nil {
-			ctx.Logger().Error("broadcast: cannot persist sequence number; not broadcasting", "err", err)
+			// The world's Storage has stopped this node (core.FailStop):
+			// broadcasting a message whose identity is not durable could
+			// reuse it after a restart.
 			b.seq--
 			return
 		}

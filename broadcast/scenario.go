@@ -33,7 +33,7 @@ func scenarioWith(opt options) scenario.Scenario {
 		FaultModel: "crash-recovery",
 		Threshold:  "any f < n crashed nodes",
 		MinNodes:   1,
-		Register: Register,
+		Register:   Register,
 		New: func(core.NodeID, int) core.Process {
 			return &Node{opt: opt}
 		},
@@ -46,8 +46,8 @@ func scenarioWith(opt options) scenario.Scenario {
 		// a run costs about n³ events.
 		MaxNodes:    256,
 		MaxNodesWhy: "each broadcast is relayed by every node, so a run costs about n³ messages (n=200 takes 30 s and 1 GB)",
-		Check:      Check,
-		Done:       Done,
+		Check:       Check,
+		Done:        Done,
 	}
 }
 

@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/rondo-dev/rondo/check"
@@ -8,14 +9,14 @@ import (
 	"github.com/rondo-dev/rondo/rounds/algos"
 )
 
-// bench explores alg b.N times and reports distinct states and
-// transitions per second and the peak heap.
+// bench explores alg b.N times and reports distinct states, stored states
+// and transitions per second, and the explorer's peak memory.
 func bench[S comparable, M comparable](b *testing.B, mk func() *rounds.Algorithm[S, M], opt check.Options) {
 	b.ReportAllocs()
 	var res *check.Result
 	for b.Loop() {
 		var err error
-		if res, err = check.Run(mk(), opt); err != nil {
+		if res, err = check.Run(context.Background(), mk(), opt); err != nil {
 			b.Fatal(err)
 		}
 		if res.Violations != 0 {
@@ -24,9 +25,9 @@ func bench[S comparable, M comparable](b *testing.B, mk func() *rounds.Algorithm
 	}
 	s := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(res.States), "states")
-	b.ReportMetric(float64(res.States)/s, "states/s")
+	b.ReportMetric(float64(res.States+res.LivenessStates)/s, "stored/s")
 	b.ReportMetric(float64(res.Transitions)/s, "transitions/s")
-	b.ReportMetric(float64(res.MemoryBytes)/(1<<20), "peak-MiB")
+	b.ReportMetric(float64(res.StoreBytes)/(1<<20), "store-MiB")
 }
 
 // The yardstick: exhaustive LastVoting, n=5, 12 rounds (three

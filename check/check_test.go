@@ -2,7 +2,10 @@ package check_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 	"github.com/rondo-dev/rondo/rounds/algos"
+	"github.com/rondo-dev/rondo/rounds/algos/mutants"
 	"github.com/rondo-dev/rondo/trace"
 )
 
@@ -20,9 +24,9 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the golden counterexamples in
 // run explores alg and fails the test on an error.
 func run[S comparable, M comparable](t *testing.T, alg *rounds.Algorithm[S, M], opt check.Options) *check.Result {
 	t.Helper()
-	res, err := check.Run(alg, opt)
+	res, err := check.Run(context.Background(), alg, opt)
 	if err != nil {
-		t.Fatalf("check.Run(%s, %+v): %v", alg.Name, opt, err)
+		t.Fatalf("check.Run(context.Background(), %s, %+v): %v", alg.Name, opt, err)
 	}
 	t.Logf("%v", res)
 	return res
@@ -87,7 +91,7 @@ func TestOneThirdRuleIsSafeAndLiveOnFourProcesses(t *testing.T) {
 }
 
 func TestOneThirdRuleDecidingOnAMajorityLosesAgreement(t *testing.T) {
-	res := run(t, algos.BrokenOTRMajority(), check.Options{N: 5, Rounds: 4})
+	res := run(t, mutants.OTRMajority(), check.Options{N: 5, Rounds: 4})
 	cx := caught(t, res, "agreement")
 	if got := len(cx.Steps) - 1; got != 2 {
 		t.Errorf("the shortest counterexample has 2 rounds, got %d", got)
@@ -102,7 +106,7 @@ func TestLastVotingIsSafeAndLive(t *testing.T) {
 }
 
 func TestLastVotingWhoseCoordinatorIgnoresTimestampsIsCaught(t *testing.T) {
-	res := run(t, algos.BrokenLastVotingNoTimestamps(), check.Options{N: 3, Rounds: 8})
+	res := run(t, mutants.LastVotingNoTimestamps(), check.Options{N: 3, Rounds: 8})
 	cx := caught(t, res, "agreement", "irrevocability")
 	// The decision of phase 0 is overturned in phase 1: it takes two phases.
 	if got := len(cx.Steps) - 1; got != 8 {
@@ -149,7 +153,7 @@ func TestPBFTOnFiveReplicasKeepsAgreement(t *testing.T) {
 }
 
 func TestPBFTWithQuorumsOf2fIsCaught(t *testing.T) {
-	res := run(t, algos.BrokenPBFTQuorum2f(), check.Options{N: 4, Rounds: 6, Byzantine: 1})
+	res := run(t, mutants.PBFTQuorum2f(), check.Options{N: 4, Rounds: 6, Byzantine: 1})
 	cx := caught(t, res, "agreement", "validity")
 	if cx.Steps[0].Faulty.Empty() {
 		t.Error("the counterexample names no Byzantine replica")
@@ -164,8 +168,8 @@ func TestSymmetryReductionKeepsTheVerdictWithFewerStates(t *testing.T) {
 	if !sym.Symmetry || full.Symmetry || sym.States >= full.States {
 		t.Fatalf("symmetry: %d states, without: %d states", sym.States, full.States)
 	}
-	bsym := run(t, algos.BrokenOTRMajority(), check.Options{N: 5, Rounds: 2})
-	bfull := run(t, algos.BrokenOTRMajority(), check.Options{N: 5, Rounds: 2, NoSymmetry: true})
+	bsym := run(t, mutants.OTRMajority(), check.Options{N: 5, Rounds: 2})
+	bfull := run(t, mutants.OTRMajority(), check.Options{N: 5, Rounds: 2, NoSymmetry: true})
 	if len(caught(t, bsym, "agreement").Steps) != len(caught(t, bfull, "agreement").Steps) {
 		t.Fatal("symmetry changed the length of the shortest counterexample")
 	}
@@ -180,7 +184,7 @@ func TestExplorationIsDeterministic(t *testing.T) {
 }
 
 func TestCounterexampleIsSavedAsATrace(t *testing.T) {
-	res := run(t, algos.BrokenOTRMajority(), check.Options{N: 5, Rounds: 3})
+	res := run(t, mutants.OTRMajority(), check.Options{N: 5, Rounds: 3})
 	cx := caught(t, res, "agreement")
 	var buf bytes.Buffer
 	if err := cx.WriteTrace(&buf, res.Faults); err != nil {
@@ -214,13 +218,13 @@ func TestBadOptionsAreRefused(t *testing.T) {
 		{N: 3, Rounds: 1, Crash: 3},
 		{N: 3, Rounds: 1, Values: 65},
 	} {
-		if _, err := check.Run(algos.OTR(), opt); err == nil {
+		if _, err := check.Run(context.Background(), algos.OTR(), opt); err == nil {
 			t.Errorf("%+v accepted", opt)
 		}
 	}
 	bad := algos.OTR()
 	bad.Rounds[0].Update = nil
-	if _, err := check.Run(bad, check.Options{N: 3, Rounds: 1}); err == nil || !strings.Contains(err.Error(), "Update") {
+	if _, err := check.Run(context.Background(), bad, check.Options{N: 3, Rounds: 1}); err == nil || !strings.Contains(err.Error(), "Update") {
 		t.Errorf("an algorithm without Update: %v", err)
 	}
 }
@@ -241,7 +245,7 @@ func minEcho(quorum func(k, n int) bool) *rounds.Algorithm[echoState, echoMsg] {
 		Name: "min-echo",
 		Init: func(_ core.NodeID, _ int, in rounds.Value) echoState { return echoState{X: in} },
 		Rounds: []rounds.Round[echoState, echoMsg]{{
-			Send: func(s *echoState, _ *rounds.Ctx, out *rounds.Outbox[echoMsg]) { out.Broadcast(echoMsg{s.X}) },
+			Send: func(s echoState, _ rounds.View, out *rounds.Outbox[echoMsg]) { out.Broadcast(echoMsg{s.X}) },
 			Update: func(s *echoState, mb rounds.Mailbox[echoMsg], r *rounds.Ctx) {
 				if _, done := r.Decided(); done || !quorum(mb.Len(), r.N) {
 					return
@@ -275,5 +279,148 @@ func TestAnAlgorithmThatNeverDecidesFailsLiveness(t *testing.T) {
 	cx := caught(t, run(t, alg, check.Options{N: 3, Rounds: 2}), "termination")
 	if !cx.Liveness || len(cx.Steps) != 2 {
 		t.Fatalf("want a one-round liveness counterexample, got %+v", cx)
+	}
+}
+
+// flipFlop decides its input in round 0, then, in round 1, the smallest
+// input it heard: a process that hears a smaller input changes its
+// decision.
+func flipFlop() *rounds.Algorithm[echoState, echoMsg] {
+	return &rounds.Algorithm[echoState, echoMsg]{
+		Name: "flip-flop",
+		Init: func(_ core.NodeID, _ int, in rounds.Value) echoState { return echoState{X: in} },
+		Rounds: []rounds.Round[echoState, echoMsg]{{
+			Send: func(s echoState, _ rounds.View, out *rounds.Outbox[echoMsg]) { out.Broadcast(echoMsg{s.X}) },
+			Update: func(s *echoState, mb rounds.Mailbox[echoMsg], r *rounds.Ctx) {
+				for _, m := range mb.All() {
+					s.X = min(s.X, m.X)
+				}
+				r.Decide(s.X)
+			},
+		}},
+		Spec: rounds.Spec[echoState, echoMsg]{Properties: []rounds.Property[echoState]{rounds.Irrevocability[echoState]()}},
+	}
+}
+
+// A changed decision shows both values, in the table and in the trace:
+// the first decision, then the value that revoked it. (The table showed
+// the first value with "(revoked)", and the trace logged the first value
+// again as the second decision.)
+func TestARevokedDecisionShowsBothValues(t *testing.T) {
+	res := run(t, flipFlop(), check.Options{N: 2, Rounds: 2, Values: 2, NoSymmetry: true})
+	cx := caught(t, res, "irrevocability")
+	var table bytes.Buffer
+	cx.WriteTable(&table)
+	if !strings.Contains(table.String(), "1, then 0 (revoked)") {
+		t.Errorf("the table does not show the decision 1 changed to 0:\n%s", table.String())
+	}
+	var buf bytes.Buffer
+	if err := cx.WriteTrace(&buf, res.Faults); err != nil {
+		t.Fatal(err)
+	}
+	_, evs, err := trace.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decided []string
+	for _, e := range evs {
+		if e.Kind == "decide" {
+			decided = append(decided, fmt.Sprintf("n%d:%s", e.Node, e.Msg))
+		}
+	}
+	if got := strings.Join(decided, " "); !strings.Contains(got, "n1:1") || !strings.Contains(got, "n1:0") {
+		t.Errorf("decide events %q: want process 1 deciding 1, then 0", got)
+	}
+}
+
+// Decided values read the same in the reason and in the table, as the
+// algorithm formats them: lattice agreement's decisions are sets (the
+// reason printed them in binary, the table in decimal).
+func TestAReasonAndItsTablePrintValuesAlike(t *testing.T) {
+	// Checked with lost messages, outside its synchronous model: two
+	// processes that hear only themselves decide incomparable sets.
+	res := run(t, algos.LatticeAgreement(0), check.Options{N: 3, Rounds: 1, Values: 3})
+	cx := caught(t, res, "comparability")
+	var table bytes.Buffer
+	cx.WriteTable(&table)
+	if !strings.Contains(cx.Reason, "decisions {") || !strings.Contains(cx.Reason, "} are incomparable") {
+		t.Fatalf("reason %q does not print sets", cx.Reason)
+	}
+	for p, d := range cx.Steps[len(cx.Steps)-1].Decided {
+		if !strings.HasPrefix(d, "{") || !strings.HasSuffix(d, "}") {
+			t.Errorf("process %d's decision reads %q in the table, not as a set", p, d)
+		}
+	}
+}
+
+// Messages shared by several rounds print as what they are in their round:
+// LastVoting's acknowledgement is an empty LVMsg, which %+v printed as the
+// estimate {X:0 TS:0}.
+func TestMessagesPrintAsTheAlgorithmFormatsThem(t *testing.T) {
+	cx := caught(t, run(t, mutants.LastVotingNoTimestamps(), check.Options{N: 3, Rounds: 8}), "agreement", "irrevocability")
+	var table bytes.Buffer
+	cx.WriteTable(&table)
+	if !strings.Contains(table.String(), ":ack") || strings.Contains(table.String(), "TS:") {
+		t.Fatalf("acknowledgements:\n%s", table.String())
+	}
+}
+
+// Distinct global states are counted once whatever the liveness window
+// they are reached in: the same count as with liveness off, the window
+// copies counted apart.
+func TestDistinctStatesDoNotCountLivenessCopies(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		run  func(noLive bool) *check.Result
+	}{
+		{"otr n=4", func(nl bool) *check.Result {
+			return run(t, algos.OTR(), check.Options{N: 4, Rounds: 4, NoLiveness: nl})
+		}},
+		{"lastvoting n=3", func(nl bool) *check.Result {
+			return run(t, algos.LastVoting(), check.Options{N: 3, Rounds: 8, NoLiveness: nl})
+		}},
+	} {
+		live, safe := c.run(false), c.run(true)
+		if live.States != safe.States || live.LivenessStates == 0 || safe.LivenessStates != 0 {
+			t.Errorf("%s: %d states (+%d liveness) with liveness, %d (+%d) without", c.name,
+				live.States, live.LivenessStates, safe.States, safe.LivenessStates)
+		}
+	}
+}
+
+// Progress goes to the caller's callback, after every round; a canceled
+// context stops the exploration promptly with the statistics so far.
+func TestCancellationStopsTheExplorationWithPartialStatistics(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var seen []int
+	res, err := check.Run(ctx, algos.LastVoting(), check.Options{N: 4, Rounds: 12, Progress: func(p check.Progress) {
+		seen = append(seen, p.Round)
+		if p.Round == 3 {
+			cancel()
+		}
+	}})
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	if res == nil || res.Verdict != check.Inconclusive || res.Stopped != check.StoppedCanceled || res.RoundsExplored != 3 || res.States == 0 {
+		t.Fatalf("result %v", res)
+	}
+	if len(seen) == 0 || seen[len(seen)-1] > 4 {
+		t.Fatalf("progress rounds %v: the exploration went on after the cancel", seen)
+	}
+}
+
+// A memory bound stops the exploration at the same place on every run (it
+// is the explorer's own account, not the process's), inconclusive.
+func TestAMemoryBoundStopsTheSameWayEveryTime(t *testing.T) {
+	opt := check.Options{N: 5, Rounds: 1000, MaxMemory: 16 << 20}
+	a := run(t, algos.LastVoting(), opt)
+	b := run(t, algos.LastVoting(), opt)
+	if a.Verdict != check.Inconclusive || a.Stopped != check.StoppedMaxMemory || a.RoundsExplored == 0 {
+		t.Fatalf("%v", a)
+	}
+	if a.States != b.States || a.Transitions != b.Transitions || a.RoundsExplored != b.RoundsExplored {
+		t.Fatalf("two runs stopped apart: %v / %v", a, b)
 	}
 }

@@ -2,51 +2,54 @@ package check
 
 import (
 	"fmt"
-	"io"
 	"slices"
-	"strconv"
-	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
-	"github.com/rondo-dev/rondo/trace"
 )
 
-// match is emit during reconstruction: it looks for the successor whose
-// canonical form is the target and records how it was produced.
-func (e *explorer[S, M]) match(opts [][]option, pos uint32) {
-	if e.found {
-		return
-	}
-	key := e.canonical(e.next, pos)
-	if !slices.Equal(key, e.target) {
-		return
-	}
-	n := e.n
-	e.found = true
-	e.foundVec = append(append([]uint32(nil), e.next...), pos)
-	e.foundHO = make([]rounds.Set, n)
-	e.foundMB = make([][]uint32, n)
-	e.foundC = e.crashC
-	for q := range n {
-		o := opts[q][e.idx[q]]
-		if o.mb >= 0 {
-			e.foundMB[q] = append([]uint32(nil), e.mbStore[o.mb:int(o.mb)+n]...)
-			for p, id := range e.foundMB[q] {
-				if id != 0 {
-					e.foundHO[q] = e.foundHO[q].Add(core.NodeID(p))
-				}
-			}
-		}
-	}
+// Counterexample is a shortest execution reaching a violation.
+type Counterexample struct {
+	Algorithm string
+	N         int
+	Property  string
+	Reason    string
+	// Liveness is set when the violation is a missed decision under the
+	// communication predicate (Window names it).
+	Liveness bool
+	Window   string
+	// Steps[0] is the initial state; Steps[i] the state after round i-1,
+	// with the HO sets and messages of that round.
+	Steps []Step
+}
+
+// Step is one round of a counterexample and the state it led to. Messages,
+// states and decided values are printed by the algorithm's Format.
+type Step struct {
+	// Round is the round that led here (-1 for the initial state).
+	Round     int
+	RoundName string
+	// HO[q] is the set of processes q heard; Msgs[q][p] the message q got
+	// from p ("" if none).
+	HO   []rounds.Set
+	Msgs [][]string
+	// NewlyCrashed are the processes that crashed in this round.
+	NewlyCrashed rounds.Set
+	// States, Status and Inputs are each process's after the round.
+	States []string
+	Status []rounds.Status
+	Inputs []rounds.Value
+	// Decided[p] is p's decision ("" if none) and Revoked[p] the value of
+	// its later, different decision ("" if none).
+	Decided, Revoked []string
+	Faulty           rounds.Set
+	Crashed          rounds.Set
 }
 
 // counterexample rebuilds the execution leading to v, following parent
 // links back to an initial state and re-running each round forward to find
 // the HO sets and messages of every step.
-func (e *explorer[S, M]) counterexample(v *violation) *Counterexample {
+func (e *explorer[S, M]) counterexample(v violation) *Counterexample {
 	n := e.n
 	chain := make([]int, v.layer+1)
 	chain[v.layer] = v.index
@@ -55,67 +58,78 @@ func (e *explorer[S, M]) counterexample(v *violation) *Counterexample {
 	}
 	cx := &Counterexample{Algorithm: e.alg.Name, N: n, Property: v.property, Reason: v.reason, Liveness: v.liveness}
 	if v.liveness {
-		cx.Window = e.spec.Liveness.Name
+		cx.Window = e.alg.Spec.Liveness.Name
 	}
 	concrete := slices.Clone(e.layers[0].state(chain[0]))
 	cx.Steps = append(cx.Steps, e.describe(concrete, -1, nil, nil, 0))
+	rb := &rebuild[S, M]{succ: e.succ, sym: e.sym, n: n}
+	e.succ.rebuild = rb
+	defer func() { e.succ.rebuild = nil }()
 	for l := 0; l < v.layer; l++ {
-		e.round = l
-		e.resetRound()
-		e.target = e.layers[l+1].state(chain[l+1])
-		e.found = false
-		e.expand(concrete[:n], concrete[n], 0)
-		if !e.found {
+		e.succ.startRound(l)
+		rb.target, rb.found = e.layers[l+1].state(chain[l+1]), false
+		e.succ.expand(concrete[:n], concrete[n], 0)
+		if !rb.found {
 			// Cannot happen: the parent link says target is a successor.
 			cx.Reason += fmt.Sprintf(" (reconstruction lost the trail at round %d)", l)
-			break
+			return cx
 		}
-		concrete = e.foundVec
-		cx.Steps = append(cx.Steps, e.describe(concrete, l, e.foundHO, e.foundMB, e.foundC))
+		concrete = rb.vec
+		cx.Steps = append(cx.Steps, e.describe(concrete, l, rb.ho, rb.mb, rb.crashed))
 	}
-	e.target = nil
-	cx.Reason = e.reason(v, concrete[:n])
+	cx.Reason = e.judge.reason(v, concrete[:n])
 	return cx
 }
 
-// reason re-derives the violation's explanation on the reconstructed
-// execution's last state, whose process numbering (under symmetry) may
-// differ from the stored representative's.
-func (e *explorer[S, M]) reason(v *violation, vec []uint32) string {
-	if v.liveness && e.spec.Liveness.Holds != nil {
-		e.fillGlobal(vec)
-		e.global.Round = v.layer
-		if ok, why := e.spec.Liveness.Holds(&e.global); !ok {
-			return fmt.Sprintf("the communication predicate held for %d rounds but: %s", len(e.window), why)
-		}
-		return v.reason
-	}
-	if v.liveness {
-		var missing []core.NodeID
-		for p := range e.n {
-			if l := &e.locals[vec[p]]; l.F == 0 && !l.St.Decided {
-				missing = append(missing, core.NodeID(p))
-			}
-		}
-		return fmt.Sprintf("the communication predicate held for %d rounds but process(es) %v did not decide", len(e.window), missing)
-	}
-	e.fillGlobal(vec)
-	e.global.Round = v.layer
-	for _, p := range e.spec.Properties {
-		if p.Name != v.property {
-			continue
-		}
-		if ok, why := p.Holds(&e.global); !ok {
-			return why
-		}
-	}
-	return v.reason
+// rebuild takes the successors while a counterexample is rebuilt: it looks
+// for the one whose stored form is target and records how it was produced.
+type rebuild[S, M comparable] struct {
+	succ    *successors[S, M]
+	sym     bool
+	n       int
+	key     []uint32
+	target  []uint32
+	found   bool
+	vec     []uint32
+	ho      []rounds.Set
+	mb      [][]uint32
+	crashed rounds.Set
 }
 
+func (rb *rebuild[S, M]) emit(next []uint32, pos uint32) {
+	if rb.found {
+		return
+	}
+	rb.key = canonical(rb.key, next, pos, rb.sym)
+	if !slices.Equal(rb.key, rb.target) {
+		return
+	}
+	n := rb.n
+	rb.found = true
+	rb.vec = append(slices.Clone(next), pos)
+	rb.ho = make([]rounds.Set, n)
+	rb.mb = make([][]uint32, n)
+	rb.crashed = rb.succ.crashC
+	for q := range n {
+		o := rb.succ.chosen(q)
+		if o.mb < 0 {
+			continue
+		}
+		rb.mb[q] = slices.Clone(rb.succ.mbStore[o.mb : int(o.mb)+n])
+		for p, id := range rb.mb[q] {
+			if id != 0 {
+				rb.ho[q] = rb.ho[q].Add(core.NodeID(p))
+			}
+		}
+	}
+}
+
+// describe prints one step with the algorithm's Format.
 func (e *explorer[S, M]) describe(vec []uint32, round int, ho []rounds.Set, mb [][]uint32, c rounds.Set) Step {
 	n := e.n
 	st := Step{Round: round, HO: ho, NewlyCrashed: c,
-		States: make([]string, n), Status: make([]rounds.Status, n), Inputs: make([]rounds.Value, n)}
+		States: make([]string, n), Status: make([]rounds.Status, n), Inputs: make([]rounds.Value, n),
+		Decided: make([]string, n), Revoked: make([]string, n)}
 	if round >= 0 {
 		st.RoundName = e.alg.Phase(round).Name
 	}
@@ -125,20 +139,26 @@ func (e *explorer[S, M]) describe(vec []uint32, round int, ho []rounds.Set, mb [
 			st.Msgs[q] = make([]string, n)
 			for p, id := range mb[q] {
 				if id != 0 {
-					st.Msgs[q][p] = fmt.Sprintf("%+v", e.msgs[id])
+					st.Msgs[q][p] = e.alg.FormatMsg(round, e.in.msgs[id])
 				}
 			}
 		}
 	}
 	for p := range n {
-		l := &e.locals[vec[p]]
+		l := &e.in.locals[vec[p]]
 		st.Status[p], st.Inputs[p] = l.St, l.In
+		if l.St.Decided {
+			st.Decided[p] = e.alg.FormatValue(l.St.Decision)
+		}
+		if l.St.Revoked {
+			st.Revoked[p] = e.alg.FormatValue(l.St.Other)
+		}
 		switch {
 		case l.F&flagByzantine != 0:
 			st.Faulty = st.Faulty.Add(core.NodeID(p))
 			st.States[p] = "byzantine"
 		default:
-			st.States[p] = fmt.Sprintf("%+v", l.S)
+			st.States[p] = e.alg.FormatState(l.S)
 			if l.F&flagCrashed != 0 {
 				st.Crashed = st.Crashed.Add(core.NodeID(p))
 				st.States[p] += " (crashed)"
@@ -146,104 +166,4 @@ func (e *explorer[S, M]) describe(vec []uint32, round int, ho []rounds.Set, mb [
 		}
 	}
 	return st
-}
-
-// WriteTable prints the counterexample as a table of rounds: for each round
-// and process, the HO set heard, the messages received, the state after the
-// round and the decision.
-func (c *Counterexample) WriteTable(w io.Writer) {
-	kind := "safety property"
-	if c.Liveness {
-		kind = "liveness (under: " + c.Window + ")"
-	}
-	fmt.Fprintf(w, "counterexample for %s, n=%d: %s %q violated after %d round(s)\n  %s\n\n",
-		c.Algorithm, c.N, kind, c.Property, len(c.Steps)-1, c.Reason)
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "round\tproc\tinput\theard\treceived\tstate after\tdecision")
-	for _, st := range c.Steps {
-		for p := range c.N {
-			round := "init"
-			if st.Round >= 0 {
-				round = strconv.Itoa(st.Round)
-				if st.RoundName != "" {
-					round += " " + st.RoundName
-				}
-			}
-			if p > 0 {
-				round = ""
-			}
-			heard, recv := "-", "-"
-			if st.HO != nil {
-				heard = st.HO[p].String()
-				var parts []string
-				for q, m := range st.Msgs[p] {
-					if m != "" {
-						parts = append(parts, fmt.Sprintf("%d:%s", q, m))
-					}
-				}
-				recv = strings.Join(parts, " ")
-				if st.NewlyCrashed.Has(core.NodeID(p)) {
-					heard, recv = "crashes", "-"
-				}
-			}
-			dec := "-"
-			if s := st.Status[p]; s.Decided {
-				dec = strconv.FormatInt(s.Decision, 10)
-				if s.Revoked {
-					dec += " (revoked)"
-				}
-			}
-			in := strconv.FormatInt(st.Inputs[p], 10)
-			if st.Faulty.Has(core.NodeID(p)) {
-				in = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", round, p, in, heard, recv, st.States[p], dec)
-		}
-	}
-	tw.Flush()
-}
-
-// WriteTrace saves the counterexample in Rondo's trace format (Tool
-// "check"). Time stands for rounds: the events of round r are at r+1
-// seconds, the initial states at 0. Kinds: "round" (a round starts),
-// "ho" (a process's HO set), "heard" (a message heard: Node from Peer),
-// "crash", "state" (a process's state after the round), "decide" and
-// "violation".
-func (c *Counterexample) WriteTrace(out io.Writer, faults string) error {
-	w := trace.NewWriter(out)
-	w.WriteHeader(trace.Header{Tool: "check", Protocol: c.Algorithm, Nodes: c.N, Faults: faults,
-		Extra: fmt.Sprintf("violation of %s after %d round(s)", c.Property, len(c.Steps)-1)})
-	var prev []rounds.Status
-	for _, st := range c.Steps {
-		at := time.Duration(st.Round+1) * time.Second
-		if st.Round >= 0 {
-			w.Write(trace.Event{At: at, Kind: "round", Node: -1, Peer: -1, Detail: st.RoundName})
-			for q := range c.N {
-				if st.NewlyCrashed.Has(core.NodeID(q)) {
-					w.Write(trace.Event{At: at, Kind: trace.Crash, Node: q, Peer: -1})
-					continue
-				}
-				if st.HO == nil {
-					continue
-				}
-				w.Write(trace.Event{At: at, Kind: "ho", Node: q, Peer: -1, Detail: st.HO[q].String()})
-				for p, m := range st.Msgs[q] {
-					if m != "" {
-						w.Write(trace.Event{At: at, Kind: "heard", Node: q, Peer: p, Msg: m, Detail: fmt.Sprintf("from n%d", p)})
-					}
-				}
-			}
-		}
-		for p := range c.N {
-			w.Write(trace.Event{At: at, Kind: "state", Node: p, Peer: -1,
-				Detail: fmt.Sprintf("input=%d %s", st.Inputs[p], st.States[p])})
-			if s := st.Status[p]; s.Decided && (prev == nil || !prev[p].Decided || s.Revoked != prev[p].Revoked) {
-				w.Write(trace.Event{At: at, Kind: "decide", Node: p, Peer: -1, Msg: strconv.FormatInt(s.Decision, 10)})
-			}
-		}
-		prev = st.Status
-	}
-	last := c.Steps[len(c.Steps)-1]
-	w.Write(trace.Event{At: time.Duration(last.Round+1) * time.Second, Kind: trace.Violation, Node: -1, Peer: -1, Msg: c.Property, Detail: c.Reason})
-	return w.Flush()
 }

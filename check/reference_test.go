@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -63,10 +64,9 @@ func reference[S comparable, M comparable](alg *rounds.Algorithm[S, M], n, rnds,
 				if g[p].St.Exited {
 					continue
 				}
-				s := g[p].S
-				ctx := rounds.Ctx{ID: core.NodeID(p), N: n, Round: r, Status: g[p].St}
+				view := rounds.View{ID: core.NodeID(p), N: n, Round: r, Status: g[p].St}
 				sent[p] = rounds.NewOutbox[M](n)
-				rd.Send(&s, &ctx, sent[p])
+				rd.Send(g[p].S, view, sent[p])
 			}
 			all := rounds.All(n)
 			for c := rounds.Set(0); c <= all; c++ {
@@ -157,27 +157,27 @@ func TestTheExplorerAgreesWithANaiveReference(t *testing.T) {
 	}{
 		{"otr n=3 v=3", func() uint64 { return reference(algos.OTR(), 3, 2, 3, 0) },
 			func() (*check.Result, error) {
-				return check.Run(algos.OTR(), check.Options{N: 3, Rounds: 2, Values: 3, NoSymmetry: true, NoLiveness: true})
+				return check.Run(context.Background(), algos.OTR(), check.Options{N: 3, Rounds: 2, Values: 3, NoSymmetry: true, NoLiveness: true})
 			}},
 		{"lastvoting n=3", func() uint64 { return reference(algos.LastVoting(), 3, 4, 2, 0) },
 			func() (*check.Result, error) {
-				return check.Run(algos.LastVoting(), check.Options{N: 3, Rounds: 4, NoLiveness: true})
+				return check.Run(context.Background(), algos.LastVoting(), check.Options{N: 3, Rounds: 4, NoLiveness: true})
 			}},
 		{"slv n=3", func() uint64 { return reference(algos.ShortLastVoting(), 3, 3, 2, 0) },
 			func() (*check.Result, error) {
-				return check.Run(algos.ShortLastVoting(), check.Options{N: 3, Rounds: 3, NoLiveness: true})
+				return check.Run(context.Background(), algos.ShortLastVoting(), check.Options{N: 3, Rounds: 3, NoLiveness: true})
 			}},
 		{"uv n=3 (no split rounds)", func() uint64 { return reference(algos.UniformVoting(), 3, 3, 2, 0) },
 			func() (*check.Result, error) {
-				return check.Run(algos.UniformVoting(), check.Options{N: 3, Rounds: 3, NoSymmetry: true, NoLiveness: true})
+				return check.Run(context.Background(), algos.UniformVoting(), check.Options{N: 3, Rounds: 3, NoSymmetry: true, NoLiveness: true})
 			}},
 		{"floodmin n=3 crash=1", func() uint64 { return reference(algos.FloodMin(1), 3, 3, 2, 1) },
 			func() (*check.Result, error) {
-				return check.Run(algos.FloodMin(1), check.Options{N: 3, Rounds: 3, Crash: 1, NoSymmetry: true, NoLiveness: true})
+				return check.Run(context.Background(), algos.FloodMin(1), check.Options{N: 3, Rounds: 3, Crash: 1, NoSymmetry: true, NoLiveness: true})
 			}},
 		{"kset n=4 k=2 crash=2", func() uint64 { return reference(algos.KSet(2, 2), 4, 2, 2, 2) },
 			func() (*check.Result, error) {
-				return check.Run(algos.KSet(2, 2), check.Options{N: 4, Rounds: 2, Crash: 2, NoLiveness: true})
+				return check.Run(context.Background(), algos.KSet(2, 2), check.Options{N: 4, Rounds: 2, Crash: 2, NoLiveness: true})
 			}},
 	} {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {

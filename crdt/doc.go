@@ -18,8 +18,8 @@
 // events are live — with a causal context — which events have been seen.
 // Seeing an event in the context but not in the store means it was
 // removed, which is what lets a remove beat an older add but not a
-// concurrent one, under any delivery order. NaiveORSet shows what goes
-// wrong without a context.
+// concurrent one, under any delivery order. mutants.NaiveORSet (package
+// crdt/mutants) shows what goes wrong without a context.
 //
 // Every type here uses pointer receivers for its mutators, a value receiver
 // for AppendBinary and a pointer receiver for UnmarshalBinary, so that

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/crdt"
+	"github.com/rondo-dev/rondo/crdt/mutants"
 	"github.com/rondo-dev/rondo/lattice"
 	"github.com/rondo-dev/rondo/lattice/latticetest"
 )
@@ -24,7 +25,7 @@ func elems[T interface{ ~int | ~string }](s *crdt.AWSet[T]) []T { return slices.
 // everyone; carol hears bob's remove before alice's add. With values and no
 // causal context, carol's late "add x" resurrects x for good.
 func TestNaiveORSetDiverges(t *testing.T) {
-	var a, b, c crdt.NaiveORSet[string]
+	var a, b, c mutants.NaiveORSet[string]
 	addX := a.Add("x")
 	b.Merge(addX)
 	rmX := b.Remove("x")
@@ -54,8 +55,8 @@ func TestAWSetConvergesOnTheSameTranscript(t *testing.T) {
 }
 
 func TestNaiveORSetFailsTheLatticeLaws(t *testing.T) {
-	gen := rapid.Custom(func(t *rapid.T) *crdt.NaiveORSet[int] {
-		s := &crdt.NaiveORSet[int]{}
+	gen := rapid.Custom(func(t *rapid.T) *mutants.NaiveORSet[int] {
+		s := &mutants.NaiveORSet[int]{}
 		for range rapid.IntRange(0, 3).Draw(t, "ops") {
 			if x := rapid.IntRange(0, 2).Draw(t, "x"); rapid.Bool().Draw(t, "add") {
 				s.Add(x)

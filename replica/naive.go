@@ -4,19 +4,19 @@ import (
 	"math/rand/v2"
 
 	"github.com/rondo-dev/rondo/core"
-	"github.com/rondo-dev/rondo/crdt"
+	"github.com/rondo-dev/rondo/crdt/mutants"
 	"github.com/rondo-dev/rondo/scenario"
 )
 
-// NaiveORSetKind is the campaign of crdt.NaiveORSet, an observed-remove
+// NaiveORSetKind is the campaign of mutants.NaiveORSet, an observed-remove
 // set without causal context, kept to show that the campaign catches it:
 // replicas that merge the same adds and removes in different orders end
 // apart, or with a removed element back. It is not in Scenarios.
-func NaiveORSetKind() Kind[*crdt.NaiveORSet[string]] {
-	type S = crdt.NaiveORSet[string]
+func NaiveORSetKind() Kind[*mutants.NaiveORSet[string]] {
+	type S = mutants.NaiveORSet[string]
 	return Kind[*S]{
 		Name:    "crdt-orset-naive",
-		Summary: "DELIBERATELY BROKEN: an OR-set without causal context (crdt.NaiveORSet)",
+		Summary: "DELIBERATELY BROKEN: an OR-set without causal context (mutants.NaiveORSet)",
 		Config: Config[*S]{
 			Bottom: func(core.NodeID) *S { return &S{} },
 			Codec:  JSONCodec(func() *S { return &S{} }),

@@ -112,7 +112,7 @@ func TestValidateNamesWhatIsMissing(t *testing.T) {
 	if err := alg.Validate(); err == nil {
 		t.Fatal("no rounds accepted")
 	}
-	send := func(*int, *rounds.Ctx, *rounds.Outbox[int]) {}
+	send := func(int, rounds.View, *rounds.Outbox[int]) {}
 	alg.Rounds = []rounds.Round[int, int]{{Send: send}}
 	if err := alg.Validate(); err == nil {
 		t.Fatal("a round with neither Update nor Event accepted")

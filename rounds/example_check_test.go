@@ -1,6 +1,7 @@
 package rounds_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/rondo-dev/rondo/check"
@@ -21,8 +22,8 @@ func floodMax(f int) *rounds.Algorithm[maxState, maxMsg] {
 		Init: func(_ core.NodeID, _ int, in rounds.Value) maxState { return maxState{X: in} },
 		Rounds: []rounds.Round[maxState, maxMsg]{{
 			Name: "flood",
-			Send: func(s *maxState, _ *rounds.Ctx, out *rounds.Outbox[maxMsg]) {
-				out.Broadcast(maxMsg(*s))
+			Send: func(s maxState, _ rounds.View, out *rounds.Outbox[maxMsg]) {
+				out.Broadcast(maxMsg(s))
 			},
 			Update: func(s *maxState, mb rounds.Mailbox[maxMsg], r *rounds.Ctx) {
 				for _, m := range mb.All() {
@@ -51,13 +52,13 @@ func floodMax(f int) *rounds.Algorithm[maxState, maxMsg] {
 // rounds it is correct; deciding one round too early, a process that
 // crashes while sending splits the decision.
 func Example_checkAUserDefinedAlgorithm() {
-	ok, _ := check.Run(floodMax(1), check.Options{N: 3, Rounds: 2, Crash: 1})
-	fmt.Printf("f+1 rounds: %d states, %d violations\n", ok.States, ok.Violations)
+	ok, _ := check.Run(context.Background(), floodMax(1), check.Options{N: 3, Rounds: 2, Crash: 1})
+	fmt.Printf("f+1 rounds: %s, %d states (+%d inside liveness windows)\n", ok.Verdict, ok.States, ok.LivenessStates)
 
-	bad, _ := check.Run(floodMax(0), check.Options{N: 3, Rounds: 2, Crash: 1})
+	bad, _ := check.Run(context.Background(), floodMax(0), check.Options{N: 3, Rounds: 2, Crash: 1})
 	cx := bad.Counterexample
 	fmt.Printf("f rounds: %s violated after %d round: %s\n", cx.Property, len(cx.Steps)-1, cx.Reason)
 	// Output:
-	// f+1 rounds: 54 states, 0 violations
+	// f+1 rounds: held, 29 states (+25 inside liveness windows)
 	// f rounds: agreement violated after 1 round: process 0 decided 1 but process 1 decided 0
 }

@@ -24,7 +24,7 @@ func ExampleScenario() {
 		Name: "maxflood",
 		Init: func(_ core.NodeID, _ int, in rounds.Value) bigState { return bigState{X: in} },
 		Rounds: []rounds.Round[bigState, bigMsg]{{
-			Send: func(s *bigState, _ *rounds.Ctx, out *rounds.Outbox[bigMsg]) { out.Broadcast(bigMsg(*s)) },
+			Send: func(s bigState, _ rounds.View, out *rounds.Outbox[bigMsg]) { out.Broadcast(bigMsg(s)) },
 			Update: func(s *bigState, mb rounds.Mailbox[bigMsg], r *rounds.Ctx) {
 				for _, m := range mb.All() {
 					s.X = max(s.X, m.X)

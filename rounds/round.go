@@ -23,7 +23,7 @@
 //		Name: "minflood",
 //		Init: func(id core.NodeID, n int, in rounds.Value) state { return state{X: in} },
 //		Rounds: []rounds.Round[state, msg]{{
-//			Send:   func(s *state, r *rounds.Ctx, out *rounds.Outbox[msg]) { out.Broadcast(msg{s.X}) },
+//			Send:   func(s state, r rounds.View, out *rounds.Outbox[msg]) { out.Broadcast(msg{s.X}) },
 //			Update: func(s *state, mb rounds.Mailbox[msg], r *rounds.Ctx) { ... r.Decide(s.X) },
 //		}},
 //		Spec: rounds.Spec[state, msg]{...},
@@ -49,6 +49,16 @@ type Value = int64
 // MaxN is the largest number of processes a round-based instance may have:
 // process sets are 64-bit masks (Set).
 const MaxN = 64
+
+// CheckSize refuses a system of n processes that the model cannot hold: a
+// 65th process would alias the first in every Set (HO sets, quorums), and
+// the runtime would silently never hear or address it.
+func CheckSize(n int) error {
+	if n < 1 || n > MaxN {
+		return fmt.Errorf("round-based algorithms run on 1..%d nodes (process sets are 64-bit masks), got %d", MaxN, n)
+	}
+	return nil
+}
 
 // Algorithm is a round-based algorithm: a deterministic value, the same for
 // the runtime and for the checker.
@@ -83,6 +93,9 @@ type Algorithm[S comparable, M comparable] struct {
 	// Spec states the fault assumptions, safety properties and
 	// communication predicate the algorithm is checked against.
 	Spec Spec[S, M]
+	// Format prints states, messages and decided values for people
+	// (optional; see Format).
+	Format Format[S, M]
 }
 
 // Round is one round of a phase. Send is required; exactly one of Update (a
@@ -95,9 +108,15 @@ type Round[S, M any] struct {
 
 	// Send fills out with the messages this process sends in this round:
 	// out.Broadcast(m) to every process (itself included), out.To(p, m) to
-	// one. Sending nothing is allowed. Send must not change s (the checker
-	// calls it on a copy; the runtime may call it again on a resend).
-	Send func(s *S, r *Ctx, out *Outbox[M])
+	// one. Sending nothing is allowed.
+	//
+	// Send gets a copy of the state and a read-only View: it cannot change
+	// the state, decide or exit. That is what makes the checked algorithm
+	// the running one: the checker computes what a state sends once and
+	// reuses it, the runtime sends from the live state, and a Send that
+	// acted on the state would make the two diverge. (S must hold no
+	// pointers, maps or slices, see Algorithm, so the copy is a real one.)
+	Send func(s S, r View, out *Outbox[M])
 
 	// Update computes the next state from the messages heard this round.
 	// It must be deterministic, depend only on s, mb and r, and not keep mb
@@ -112,8 +131,9 @@ type Round[S, M any] struct {
 	// Expect is how many messages the round waits for before it may end
 	// early (nil: all n). The runtime ends a lockstep round at the first of
 	// Expect messages received or the timeout given by Progress. The checker
-	// ignores it: every HO set is explored anyway.
-	Expect func(s *S, r *Ctx) int
+	// ignores it: every HO set is explored anyway; which is why, like Send,
+	// it sees a copy of the state and cannot act on it.
+	Expect func(s S, r View) int
 
 	// Progress is how a lockstep round waits (zero value: Timeout(0), the
 	// runtime's default, adaptive timeout, with catch-up allowed).
@@ -145,8 +165,10 @@ type Status struct {
 	// Exited: the process left the instance; it sends and updates no more.
 	Exited bool
 	// Revoked: the process called Decide a second time with a different
-	// value. Irrevocability (a Property) fails on it.
+	// value, Other. Irrevocability (a Property) fails on it. Decision keeps
+	// the first value.
 	Revoked bool
+	Other   Value
 }
 
 // Ctx is what an algorithm sees of the world in a round: its id, the number
@@ -171,12 +193,35 @@ type Ctx struct {
 // Phase returns the current phase number for a phase of k rounds.
 func (c *Ctx) Phase(k int) int { return c.Round / k }
 
+// View returns the read-only part of c: what Send, Expect and Spec.Forge
+// see.
+func (c *Ctx) View() View { return View{ID: c.ID, N: c.N, Round: c.Round, Status: c.Status} }
+
+// View is what a process sees of itself while it sends: its id, the number
+// of processes, the round and its status, as a value. It has no Decide and
+// no Exit: a process acts (changes its state, decides, exits) only in
+// Update or an EventRound's handlers, which the checker and the runtime
+// both run on the state they keep.
+type View struct {
+	ID     core.NodeID
+	N      int
+	Round  int
+	Status Status
+}
+
+// Phase returns the current phase number for a phase of k rounds.
+func (v View) Phase(k int) int { return v.Round / k }
+
+// Decided returns the decision, if any.
+func (v View) Decided() (Value, bool) { return v.Status.Decision, v.Status.Decided }
+
 // Decide decides v. Deciding again with the same value is a no-op; with a
-// different value it marks the status Revoked, which Irrevocability reports.
+// different value it marks the status Revoked and records the value in
+// Other (the first such value), which Irrevocability reports.
 func (c *Ctx) Decide(v Value) {
 	if c.Status.Decided {
-		if c.Status.Decision != v {
-			c.Status.Revoked = true
+		if c.Status.Decision != v && !c.Status.Revoked {
+			c.Status.Revoked, c.Status.Other = true, v
 		}
 		return
 	}

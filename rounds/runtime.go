@@ -47,6 +47,11 @@ type Runtime struct {
 	amnesic      bool
 	amnesiaBelow uint64
 
+	// failed is why this node stopped (core.Context.Fail): a storage write
+	// failed or what it persisted does not decode. The world delivers no
+	// more events after Fail; failed keeps the runtime inert anyway.
+	failed error
+
 	stats Stats
 }
 
@@ -170,10 +175,28 @@ func (rt *Runtime) Init(ctx core.Context) {
 	rt.dl.armed = -1
 	rt.log = newDecisionLog(rt.cfg.LogSize)
 	rt.to = NewTimeouts(rt.cfg.Timeout, rt.cfg.MinTimeout, rt.cfg.MaxTimeout)
-	if b, ok := ctx.Storage().Get(rt.reserveKey()); ok && len(b) == 8 {
+	if err := CheckSize(rt.n); err != nil {
+		rt.fail(err)
+		return
+	}
+	if b, ok := ctx.Storage().Get(rt.reserveKey()); ok {
+		if len(b) != 8 {
+			// Reading it as "no reservation" would let this node take
+			// part afresh in instances it may have voted in before.
+			rt.fail(fmt.Errorf("rounds: the stored instance reservation %q is corrupt: %d bytes, want 8", rt.reserveKey(), len(b)))
+			return
+		}
 		rt.reserved = binary.BigEndian.Uint64(b)
 		rt.amnesic, rt.amnesiaBelow = true, rt.reserved
 	}
+}
+
+// fail stops this node for good (fail-stop, see core.Context.Fail).
+func (rt *Runtime) fail(err error) {
+	if rt.failed == nil {
+		rt.failed = err
+	}
+	rt.ctx.Fail(err)
 }
 
 func (rt *Runtime) reserveKey() string { return "rounds/" + rt.eng.name() + "/reserved" }
@@ -182,6 +205,9 @@ func (rt *Runtime) reserveKey() string { return "rounds/" + rt.eng.name() + "/re
 // a peer, or the runtime's timer.
 func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
 	rt.ctx = ctx
+	if rt.failed != nil {
+		return
+	}
 	switch ev := ev.(type) {
 	case core.Request:
 		if p, ok := ev.Body.(Propose); ok {
@@ -294,15 +320,21 @@ func (rt *Runtime) newSlot(inst uint64) *slot {
 	return s
 }
 
-// activate gives a pending instance its input and runs it.
+// activate gives a pending instance its input and runs it, once the
+// instance is covered by the reservation in Storage: a node that could not
+// make it durable stops there (the world's Storage has called Fail), since
+// after a crash it would not know it took part, and could vote twice.
 func (rt *Runtime) activate(s *slot, v Value) {
 	if s.inst >= rt.reserved || rt.reserved == 0 {
-		rt.reserved = s.inst + rt.cfg.Reserve
+		reserved := s.inst + rt.cfg.Reserve
 		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], rt.reserved)
+		binary.BigEndian.PutUint64(b[:], reserved)
 		if err := rt.ctx.Storage().Put(rt.reserveKey(), b[:]); err != nil {
-			rt.ctx.Logger().Error("rounds: cannot persist the instance reservation", "err", err)
+			// The world's Storage called Fail already (core.FailStop).
+			rt.failed = fmt.Errorf("rounds: cannot persist the instance reservation: %w", err)
+			return
 		}
+		rt.reserved = reserved
 	}
 	rt.stats.Started++
 	s.phase = phaseActive

@@ -20,6 +20,9 @@ type fakeCtx struct {
 	nodes []core.NodeID
 	now   time.Duration
 	store core.MemStorage
+	// disk, when set, replaces store (a storage that fails, for tests of
+	// the fail-stop policy).
+	disk  core.Storage
 	rng   *rand.Rand
 	log   []string
 	timer time.Duration // when the runtime's core timer fires; -1: disarmed
@@ -33,12 +36,20 @@ func newFakeCtx(id core.NodeID, n int) *fakeCtx {
 	return c
 }
 
-func (c *fakeCtx) ID() core.NodeID       { return c.id }
-func (c *fakeCtx) Nodes() []core.NodeID  { return c.nodes }
-func (c *fakeCtx) Now() time.Duration    { return c.now }
-func (c *fakeCtx) Rand() *rand.Rand      { return c.rng }
-func (c *fakeCtx) Storage() core.Storage { return &c.store }
-func (c *fakeCtx) Logger() *slog.Logger  { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func (c *fakeCtx) ID() core.NodeID      { return c.id }
+func (c *fakeCtx) Nodes() []core.NodeID { return c.nodes }
+func (c *fakeCtx) Now() time.Duration   { return c.now }
+func (c *fakeCtx) Rand() *rand.Rand     { return c.rng }
+
+// Storage applies the policy every world applies: a failed write calls
+// Fail (core.FailStop).
+func (c *fakeCtx) Storage() core.Storage {
+	if c.disk != nil {
+		return core.FailStop(c.disk, c.Fail)
+	}
+	return core.FailStop(&c.store, c.Fail)
+}
+func (c *fakeCtx) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 func (c *fakeCtx) Send(to core.NodeID, msg any) {
 	c.log = append(c.log, fmt.Sprintf("send %v %v", to, msg))
 }
@@ -109,7 +120,7 @@ func minFlood() *Algorithm[minState, minMsg] {
 		Name: "minflood",
 		Init: func(_ core.NodeID, _ int, in Value) minState { return minState{X: in} },
 		Rounds: []Round[minState, minMsg]{{
-			Send: func(s *minState, _ *Ctx, out *Outbox[minMsg]) { out.Broadcast(minMsg(*s)) },
+			Send: func(s minState, _ View, out *Outbox[minMsg]) { out.Broadcast(minMsg(s)) },
 			Update: func(s *minState, mb Mailbox[minMsg], r *Ctx) {
 				for _, m := range mb.All() {
 					s.X = min(s.X, m.X)

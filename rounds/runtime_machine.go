@@ -222,7 +222,7 @@ func (in *instance[S, M]) startRound(r int) {
 
 	out := in.e.out
 	out.Reset(rt.n)
-	in.rd.Send(&in.state, &in.ctx, out)
+	in.rd.Send(in.state, in.ctx.View(), out)
 	self, toSelf := out.Get(rt.id)
 	for p, m := range out.All() {
 		if p != rt.id {
@@ -262,7 +262,7 @@ func (in *instance[S, M]) startRound(r int) {
 	} else {
 		in.prog = in.rd.Progress
 		if in.rd.Expect != nil {
-			in.expect = in.rd.Expect(&in.state, &in.ctx)
+			in.expect = in.rd.Expect(in.state, in.ctx.View())
 		}
 	}
 	// A process hears itself at once: the message never leaves the node.
@@ -424,6 +424,9 @@ func (in *instance[S, M]) timeout() {
 		return
 	}
 	in.rt.stats.Timeouts++
+	if v, ok := in.decision(); ok && in.announced && rt.model == Byzantine {
+		in.s.remind(rt, v) // lingering: ask for the reports still missing
+	}
 	in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, start: in.roundStart}
 	in.announce = rt.model == Byzantine && rt.f > 0
 	if in.finish(true) {
@@ -522,7 +525,7 @@ func (in *instance[S, M]) finish(timedOut bool) bool {
 	}
 	if st.Revoked && !in.revokeAnnounced {
 		in.revokeAnnounced = true
-		rt.output(Decision{Instance: in.s.inst, Value: st.Decision, Round: in.r, Revoked: true, state: in.state})
+		rt.output(Decision{Instance: in.s.inst, Value: st.Other, Round: in.r, Revoked: true, state: in.state})
 	}
 	switch {
 	case st.Exited, in.announced && rt.model != Byzantine && in.r-in.decidedRound >= rt.cfg.Linger:

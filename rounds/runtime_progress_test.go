@@ -20,7 +20,7 @@ func firstTwo() *Algorithm[countState, minMsg] {
 		Name: "firsttwo",
 		Init: func(_ core.NodeID, _ int, in Value) countState { return countState{Sum: in} },
 		Rounds: []Round[countState, minMsg]{{
-			Send: func(s *countState, _ *Ctx, out *Outbox[minMsg]) { out.Broadcast(minMsg{X: s.Sum}) },
+			Send: func(s countState, _ View, out *Outbox[minMsg]) { out.Broadcast(minMsg{X: s.Sum}) },
 			Event: &EventRound[countState, minMsg]{
 				Start: func(s *countState, _ *Ctx) Progress { s.Heard, s.Sum = 0, 0; return WaitMessage() },
 				Receive: func(s *countState, _ core.NodeID, m minMsg, _ *Ctx) Progress {

@@ -209,6 +209,31 @@ func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
 	rt.end(s, logEntry{value: v, decided: true})
 }
 
+// remind asks the peers that have not reported decision v for theirs. A
+// decided instance of a Byzantine algorithm lingers until 2f+1 processes
+// reported its decision (see learn), and the Decided reports are sent once:
+// when one is lost, and the peer that sent it has ended its instance, the
+// instance would linger, running empty rounds, until MaxRounds (PBFT with
+// 20% loss: one run in six still busy after 60 s of virtual time, every
+// decision long made). A peer answers an Ask from its decision log, or from
+// its own lingering instance. At most once every 4 timeouts.
+func (s *slot) remind(rt *Runtime, v Value) {
+	now := rt.ctx.Now()
+	if s.askedAt != 0 && now-s.askedAt < 4*rt.to.Cur {
+		return
+	}
+	s.askedAt = now
+	var reported Set
+	if i := slices.IndexFunc(s.votes, func(x vote) bool { return x.value == v }); i >= 0 {
+		reported = s.votes[i].from
+	}
+	for _, p := range rt.ctx.Nodes() {
+		if p != rt.id && !reported.Has(p) {
+			rt.ctx.Send(p, Ask{Instance: s.inst})
+		}
+	}
+}
+
 // reports counts the peers that reported decision v.
 func (s *slot) reports(v Value) int {
 	for _, x := range s.votes {

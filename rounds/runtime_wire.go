@@ -37,7 +37,8 @@ type Decision struct {
 	Value    Value  `json:"value"`
 	Round    int    `json:"round"`
 	Learned  bool   `json:"learned,omitempty"`
-	// Revoked marks a second, different decision (irrevocability fails).
+	// Revoked marks a second, different decision (irrevocability fails):
+	// Value is the new value.
 	Revoked bool `json:"revoked,omitempty"`
 
 	// state is the deciding process's local state, kept out of traces and

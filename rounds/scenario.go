@@ -153,8 +153,12 @@ func faultsText[S, M comparable](alg *Algorithm[S, M]) string {
 	return fmt.Sprintf("benign model (%s): crash=F and crashes=K up to f; any loss, duplication, delay, reordering, partitions; not byzantine", sp.Threshold)
 }
 
-// accepts refuses a fault spec beyond the algorithm's threshold.
+// accepts refuses a system larger than MaxN and a fault spec beyond the
+// algorithm's threshold.
 func accepts[S, M comparable](alg *Algorithm[S, M], sp fault.Spec, n int) error {
+	if err := CheckSize(n); err != nil {
+		return fmt.Errorf("%s: %w", alg.Name, err)
+	}
 	f := maxFaults(alg, n)
 	th := alg.Spec.Threshold
 	faulty := sp.CrashStop + sp.Crashes + sp.Byzantine

@@ -115,8 +115,8 @@ func (a *Adversary[S, M]) forged(round int) (msgs []M) {
 			msgs = nil
 		}
 	}()
-	first := a.alg.Spec.Forge(&Ctx{ID: a.id, N: a.n, Round: round}, a.values, a.blank(round, 0))
-	second := a.alg.Spec.Forge(&Ctx{ID: a.id, N: a.n, Round: round}, a.values, a.blank(round, 1))
+	first := a.alg.Spec.Forge(View{ID: a.id, N: a.n, Round: round}, a.values, a.blank(round, 0))
+	second := a.alg.Spec.Forge(View{ID: a.id, N: a.n, Round: round}, a.values, a.blank(round, 1))
 	in := make(map[M]bool, len(second))
 	for _, m := range second {
 		in[m] = true

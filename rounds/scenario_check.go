@@ -92,7 +92,7 @@ func check[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions, h *scenar
 	for _, inst := range ix.insts {
 		r := ix.by[inst]
 		g := &Global[S]{N: h.N, Values: values, States: make([]S, h.N), Status: make([]Status, h.N),
-			Inputs: make([]Value, h.N), Faulty: faulty, Crashed: crashed}
+			Inputs: make([]Value, h.N), Faulty: faulty, Crashed: crashed, Format: alg.FormatValue}
 		var some Value
 		for p := range h.N {
 			if pr, ok := r.proposed[core.NodeID(p)]; ok {
@@ -120,19 +120,12 @@ func check[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions, h *scenar
 			}
 			for _, d := range ds[1:] {
 				if d.Revoked || d.Value != first.Value {
-					g.Status[p].Revoked = true
-					then := fmt.Sprintf("then %d", d.Value)
-					if d.Revoked {
-						then = "then decided another value"
-					}
+					g.Status[p].Revoked, g.Status[p].Other = true, d.Value
 					vs = append(vs, scenario.Violation{Property: "irrevocability",
-						Detail: fmt.Sprintf("instance %d: node %d decided %d at %v, %s at %v (round %d, incarnation %d)",
-							inst, p, first.Value, first.at, then, d.at, d.Round, d.incarnation)})
+						Detail: fmt.Sprintf("instance %d: node %d decided %s at %v, then %s at %v (round %d, incarnation %d)",
+							inst, p, alg.FormatValue(first.Value), first.at, alg.FormatValue(d.Value), d.at, d.Round, d.incarnation)})
 					break
 				}
-			}
-			if first.Revoked {
-				g.Status[p].Revoked = true
 			}
 		}
 		for _, pr := range props {

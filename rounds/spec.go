@@ -3,6 +3,7 @@ package rounds
 import (
 	"fmt"
 	"iter"
+	"strconv"
 
 	"github.com/rondo-dev/rondo/core"
 )
@@ -59,11 +60,12 @@ type Spec[S, M any] struct {
 	Liveness Liveness[S]
 	// Forge lists the messages Byzantine process r.ID may send in round
 	// r.Round; each peer gets any one of them, or nothing (equivocation).
+	// Like Send, it gets a read-only View.
 	// Messages are authenticated: Forge must return only messages r.ID can
 	// sign itself, or relays of what honest processes demonstrably signed —
 	// g shows their states, from which such relays are derived. Values is
 	// the checked domain. nil: a Byzantine process only stays silent.
-	Forge func(r *Ctx, values []Value, g *Global[S]) []M
+	Forge func(r View, values []Value, g *Global[S]) []M
 }
 
 // HOFilter restricts the HO assignments of one round. The zero value allows
@@ -121,6 +123,18 @@ type Global[S any] struct {
 	Inputs  []Value
 	Faulty  Set // Byzantine processes
 	Crashed Set // processes that crashed
+	// Format prints a decided value as the algorithm does (its
+	// Algorithm.FormatValue; nil: decimal), for the reasons properties give.
+	Format func(Value) string
+}
+
+// Show prints a decided value for a property's reason, as the algorithm
+// formats it, so that a reason reads like the counterexample beside it.
+func (g *Global[S]) Show(v Value) string {
+	if g.Format != nil {
+		return g.Format(v)
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 // Honest iterates over the non-Byzantine processes.
@@ -158,7 +172,7 @@ func Agreement[S any]() Property[S] {
 			if !seen {
 				first, v, seen = p, st.Decision, true
 			} else if st.Decision != v {
-				return false, fmt.Sprintf("process %d decided %d but process %d decided %d", first, v, p, st.Decision)
+				return false, fmt.Sprintf("process %d decided %s but process %d decided %s", first, g.Show(v), p, g.Show(st.Decision))
 			}
 		}
 		return true, ""
@@ -181,7 +195,7 @@ func Validity[S any]() Property[S] {
 				}
 			}
 			if !ok {
-				return false, fmt.Sprintf("process %d decided %d, nobody's input", p, st.Decision)
+				return false, fmt.Sprintf("process %d decided %s, nobody's input", p, g.Show(st.Decision))
 			}
 		}
 		return true, ""
@@ -203,7 +217,7 @@ func UnanimityValidity[S any]() Property[S] {
 		}
 		for p := range g.Honest() {
 			if st := g.Status[p]; st.Decided && st.Decision != v {
-				return false, fmt.Sprintf("every honest input is %d but process %d decided %d", v, p, st.Decision)
+				return false, fmt.Sprintf("every honest input is %d but process %d decided %s", v, p, g.Show(st.Decision))
 			}
 		}
 		return true, ""
@@ -215,8 +229,8 @@ func UnanimityValidity[S any]() Property[S] {
 func Irrevocability[S any]() Property[S] {
 	return Property[S]{Name: "irrevocability", StatusOnly: true, Holds: func(g *Global[S]) (bool, string) {
 		for p := range g.N {
-			if g.Status[p].Revoked && g.IsHonest(p) {
-				return false, fmt.Sprintf("process %d changed its decision", p)
+			if st := g.Status[p]; st.Revoked && g.IsHonest(p) {
+				return false, fmt.Sprintf("process %d decided %s, then %s", p, g.Show(st.Decision), g.Show(st.Other))
 			}
 		}
 		return true, ""

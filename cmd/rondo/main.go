@@ -80,16 +80,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &v) {
 		return exitViolation
 	}
+	fmt.Fprintln(stderr, "rondo:", err)
 	var inc inconclusiveError
 	if errors.As(err, &inc) {
 		return exitInconclusive
 	}
 	var nf nodeFailedError
 	if errors.As(err, &nf) {
-		fmt.Fprintln(stderr, "rondo:", err)
 		return exitNodeFailed
 	}
-	fmt.Fprintln(stderr, "rondo:", err)
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rondo-dev/rondo/cluster"
 	"github.com/rondo-dev/rondo/core"
+	"github.com/rondo-dev/rondo/fault"
 	"github.com/spf13/cobra"
 )
 
@@ -103,6 +104,13 @@ func runNode(ctx context.Context, stdout, stderr io.Writer, f nodeFlags) error {
 	}
 	if n < sc.MinNodes {
 		return usagef("%s needs at least %d nodes; %s has %d", f.proto, sc.MinNodes, f.config, n)
+	}
+	if sc.Accepts != nil {
+		// A node runs no injected faults; this refuses sizes the protocol
+		// cannot hold (round-based: more than 64 nodes).
+		if err := sc.Accepts(fault.Spec{}, n); err != nil {
+			return usageError{err}
+		}
 	}
 	id := core.NodeID(f.id)
 	idn, err := cfg.Identity(id)

@@ -23,8 +23,12 @@ type progress struct {
 // progressEvery is how often a non-terminal progress line is printed.
 const progressEvery = 5 * time.Second
 
-func newProgress() *progress {
-	return &progress{w: os.Stderr, tty: isTerminal(os.Stderr), start: time.Now()}
+func newProgress() *progress { return newProgressTo(os.Stderr) }
+
+// newProgressTo shows progress on w (a terminal only if w is one).
+func newProgressTo(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, tty: ok && isTerminal(f), start: time.Now()}
 }
 
 func isTerminal(f *os.File) bool {

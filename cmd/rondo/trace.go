@@ -66,7 +66,15 @@ and by event kind to follow one process or one kind of fault.`,
 }
 
 func printTrace(w io.Writer, h trace.Header, evs []trace.Event, node int, kinds map[string]bool, limit int) {
-	fmt.Fprintf(w, "%s %s: %d nodes, seed %d, faults %s\n", h.Tool, h.Protocol, h.Nodes, h.Seed, h.Faults)
+	if h.Tool == "check" {
+		// A checker's trace is an explored execution: it has no seed.
+		fmt.Fprintf(w, "%s %s: %d nodes, faults %s\n", h.Tool, h.Protocol, h.Nodes, h.Faults)
+	} else {
+		fmt.Fprintf(w, "%s %s: %d nodes, seed %d, faults %s\n", h.Tool, h.Protocol, h.Nodes, h.Seed, h.Faults)
+	}
+	if h.Extra != "" {
+		fmt.Fprintln(w, h.Extra)
+	}
 	if len(h.Plan) > 0 {
 		fmt.Fprintf(w, "fault plan: %s\n", strings.Join(h.Plan, ", "))
 	}

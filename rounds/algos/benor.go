@@ -1,6 +1,8 @@
 package algos
 
 import (
+	"fmt"
+
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 )
@@ -42,7 +44,7 @@ func BenOr() *rounds.Algorithm[BenOrState, BenOrMsg] {
 		Rounds: []rounds.Round[BenOrState, BenOrMsg]{
 			{
 				Name: "estimate",
-				Send: func(s *BenOrState, _ *rounds.Ctx, out *rounds.Outbox[BenOrMsg]) {
+				Send: func(s BenOrState, _ rounds.View, out *rounds.Outbox[BenOrMsg]) {
 					out.Broadcast(BenOrMsg{X: s.X})
 				},
 				Update: func(s *BenOrState, mb rounds.Mailbox[BenOrMsg], r *rounds.Ctx) {
@@ -56,7 +58,7 @@ func BenOr() *rounds.Algorithm[BenOrState, BenOrMsg] {
 			},
 			{
 				Name: "vote",
-				Send: func(s *BenOrState, _ *rounds.Ctx, out *rounds.Outbox[BenOrMsg]) {
+				Send: func(s BenOrState, _ rounds.View, out *rounds.Outbox[BenOrMsg]) {
 					out.Broadcast(BenOrMsg{X: s.Vote, HasVote: s.HasVote})
 				},
 				Update: func(s *BenOrState, mb rounds.Mailbox[BenOrMsg], r *rounds.Ctx) {
@@ -90,6 +92,15 @@ func BenOr() *rounds.Algorithm[BenOrState, BenOrMsg] {
 				Each: func(n, _ int, _ core.NodeID, ho rounds.Set) bool { return ho.Len() >= n-f(n) }},
 			Properties: []rounds.Property[BenOrState]{rounds.Agreement[BenOrState](), rounds.Irrevocability[BenOrState](), binaryValidity},
 		},
+		Format: rounds.Format[BenOrState, BenOrMsg]{Msg: func(r int, m BenOrMsg) string {
+			switch {
+			case r%2 == 0:
+				return fmt.Sprintf("est(%d)", m.X)
+			case m.HasVote:
+				return fmt.Sprintf("vote(%d)", m.X)
+			}
+			return "vote(?)"
+		}},
 	}
 }
 

@@ -2,6 +2,7 @@ package algos
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
@@ -44,8 +45,8 @@ func Epsilon(rnds int) *rounds.Algorithm[EpsilonState, EpsilonMsg] {
 		},
 		Rounds: []rounds.Round[EpsilonState, EpsilonMsg]{{
 			Name: "midpoint",
-			Send: func(s *EpsilonState, _ *rounds.Ctx, out *rounds.Outbox[EpsilonMsg]) {
-				out.Broadcast(EpsilonMsg(*s))
+			Send: func(s EpsilonState, _ rounds.View, out *rounds.Outbox[EpsilonMsg]) {
+				out.Broadcast(EpsilonMsg(s))
 			},
 			Update: func(s *EpsilonState, mb rounds.Mailbox[EpsilonMsg], r *rounds.Ctx) {
 				if _, done := r.Decided(); done {
@@ -74,7 +75,7 @@ func Epsilon(rnds int) *rounds.Algorithm[EpsilonState, EpsilonMsg] {
 					}
 					for p := range g.N {
 						if st := g.Status[p]; st.Decided && (st.Decision < lo*EpsilonScale || st.Decision > hi*EpsilonScale) {
-							return false, fmt.Sprintf("process %d decided %d/%d outside the inputs [%d,%d]", p, st.Decision, EpsilonScale, lo, hi)
+							return false, fmt.Sprintf("process %d decided %s outside the inputs [%d,%d]", p, g.Show(st.Decision), lo, hi)
 						}
 					}
 					return true, ""
@@ -89,7 +90,7 @@ func Epsilon(rnds int) *rounds.Algorithm[EpsilonState, EpsilonMsg] {
 						for q := range g.N {
 							a, b := g.Status[p], g.Status[q]
 							if a.Decided && b.Decided && a.Decision-b.Decision > eps {
-								return false, fmt.Sprintf("decisions %d and %d (scale %d) differ by more than ε = %d", a.Decision, b.Decision, EpsilonScale, eps)
+								return false, fmt.Sprintf("decisions %s and %s differ by more than ε = %s", g.Show(a.Decision), g.Show(b.Decision), g.Show(eps))
 							}
 						}
 					}
@@ -103,5 +104,16 @@ func Epsilon(rnds int) *rounds.Algorithm[EpsilonState, EpsilonMsg] {
 				Window: func(_, _ int) []rounds.HOFilter { return make([]rounds.HOFilter, rnds) },
 			},
 		},
+		Format: rounds.Format[EpsilonState, EpsilonMsg]{
+			State: func(s EpsilonState) string { return epsilonReal(s.X) },
+			Msg:   func(_ int, m EpsilonMsg) string { return epsilonReal(m.X) },
+			Value: epsilonReal,
+		},
 	}
+}
+
+// epsilonReal prints a fixed-point value as the real it stands for (exact:
+// the scale is a power of two).
+func epsilonReal(v rounds.Value) string {
+	return strconv.FormatFloat(float64(v)/EpsilonScale, 'f', -1, 64)
 }

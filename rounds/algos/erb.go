@@ -46,14 +46,14 @@ func ERB(f int) *rounds.Algorithm[ERBState, ERBMsg] {
 		},
 		Rounds: []rounds.Round[ERBState, ERBMsg]{{
 			Name: "relay",
-			Send: func(s *ERBState, _ *rounds.Ctx, out *rounds.Outbox[ERBMsg]) {
+			Send: func(s ERBState, _ rounds.View, out *rounds.Outbox[ERBMsg]) {
 				if s.Has {
 					out.Broadcast(ERBMsg{V: s.V})
 				}
 			},
 			// In round 0 only the sender sends: one message at most. Later,
 			// any process may relay.
-			Expect: func(_ *ERBState, r *rounds.Ctx) int {
+			Expect: func(_ ERBState, r rounds.View) int {
 				if r.Round == 0 {
 					return 1
 				}

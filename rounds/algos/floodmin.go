@@ -36,8 +36,8 @@ func FloodMin(f int) *rounds.Algorithm[FloodMinState, FloodMinMsg] {
 		},
 		Rounds: []rounds.Round[FloodMinState, FloodMinMsg]{{
 			Name: "flood",
-			Send: func(s *FloodMinState, _ *rounds.Ctx, out *rounds.Outbox[FloodMinMsg]) {
-				out.Broadcast(FloodMinMsg(*s))
+			Send: func(s FloodMinState, _ rounds.View, out *rounds.Outbox[FloodMinMsg]) {
+				out.Broadcast(FloodMinMsg(s))
 			},
 			Update: func(s *FloodMinState, mb rounds.Mailbox[FloodMinMsg], r *rounds.Ctx) {
 				for _, m := range mb.All() {

@@ -46,7 +46,7 @@ func KSet(k, f int) *rounds.Algorithm[KSetState, KSetMsg] {
 		},
 		Rounds: []rounds.Round[KSetState, KSetMsg]{{
 			Name: "flood",
-			Send: func(s *KSetState, r *rounds.Ctx, out *rounds.Outbox[KSetMsg]) {
+			Send: func(s KSetState, r rounds.View, out *rounds.Outbox[KSetMsg]) {
 				_, dec := r.Decided()
 				out.Broadcast(KSetMsg{X: s.X, Decided: dec})
 			},

@@ -1,6 +1,8 @@
 package algos
 
 import (
+	"fmt"
+
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 )
@@ -38,21 +40,10 @@ type LVMsg struct {
 // Safety holds under any HO sets. It decides in a phase whose coordinator
 // hears a majority in rounds 0 and 2 and is heard by all in rounds 1 and 3
 // (so n > 2f).
-func LastVoting() *rounds.Algorithm[LVState, LVMsg] { return lastVoting("lastvoting", true) }
-
-// BrokenLastVotingNoTimestamps is LastVoting whose coordinator ignores
-// timestamps and votes for the smallest estimate it hears: a later phase can
-// then overturn an earlier decision, and agreement fails.
-func BrokenLastVotingNoTimestamps() *rounds.Algorithm[LVState, LVMsg] {
-	return lastVoting("lastvoting-nots", false)
-}
-
-func coordinator(round, n int) core.NodeID { return core.NodeID((round / 4) % n) }
-
-func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] {
+func LastVoting() *rounds.Algorithm[LVState, LVMsg] {
 	majority := func(k, n int) bool { return 2*k > n }
 	return &rounds.Algorithm[LVState, LVMsg]{
-		Name:    name,
+		Name:    "lastvoting",
 		Summary: "LastVoting: Paxos in four Heard-Of rounds with a rotating coordinator",
 		Paper:   "Charron-Bost & Schiper, The Heard-Of model, Distributed Computing 22(1), 2009",
 		Init: func(_ core.NodeID, _ int, in rounds.Value) LVState {
@@ -61,12 +52,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 		Rounds: []rounds.Round[LVState, LVMsg]{
 			{
 				Name: "collect",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					out.To(coordinator(r.Round, r.N), LVMsg{X: s.X, TS: s.TS})
 				},
 				// Only the coordinator hears anything, and a majority is
 				// what it needs (as in PSync's LastVoting).
-				Expect: func(_ *LVState, r *rounds.Ctx) int {
+				Expect: func(_ LVState, r rounds.View) int {
 					return expectIfCoord(r, coordinator(r.Round, r.N), r.N/2+1)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -75,11 +66,7 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 					}
 					bestTS := int32(-1)
 					for _, m := range mb.All() {
-						better := m.TS > bestTS
-						if !timestamps {
-							better = bestTS < 0 || m.X < s.Vote
-						}
-						if better {
+						if m.TS > bestTS {
 							s.Vote, bestTS = m.X, m.TS
 						}
 					}
@@ -88,12 +75,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 			},
 			{
 				Name: "vote",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					if r.ID == coordinator(r.Round, r.N) && s.Commit {
 						out.Broadcast(LVMsg{X: s.Vote})
 					}
 				},
-				Expect: func(s *LVState, r *rounds.Ctx) int {
+				Expect: func(s LVState, r rounds.View) int {
 					return expectCoordOnly(r, coordinator(r.Round, r.N), s.Commit)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -104,12 +91,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 			},
 			{
 				Name: "ack",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					if s.TS == int32(r.Phase(4)+1) {
 						out.To(coordinator(r.Round, r.N), LVMsg{})
 					}
 				},
-				Expect: func(_ *LVState, r *rounds.Ctx) int {
+				Expect: func(_ LVState, r rounds.View) int {
 					return expectIfCoord(r, coordinator(r.Round, r.N), r.N/2+1)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -120,12 +107,12 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 			},
 			{
 				Name: "decide",
-				Send: func(s *LVState, r *rounds.Ctx, out *rounds.Outbox[LVMsg]) {
+				Send: func(s LVState, r rounds.View, out *rounds.Outbox[LVMsg]) {
 					if r.ID == coordinator(r.Round, r.N) && s.Ready {
 						out.Broadcast(LVMsg{X: s.Vote})
 					}
 				},
-				Expect: func(s *LVState, r *rounds.Ctx) int {
+				Expect: func(s LVState, r rounds.View) int {
 					return expectCoordOnly(r, coordinator(r.Round, r.N), s.Ready)
 				},
 				Update: func(s *LVState, mb rounds.Mailbox[LVMsg], r *rounds.Ctx) {
@@ -159,13 +146,44 @@ func lastVoting(name string, timestamps bool) *rounds.Algorithm[LVState, LVMsg] 
 				},
 			},
 		},
+		Format: rounds.Format[LVState, LVMsg]{State: lvState, Msg: lvMsg},
 	}
+}
+
+// LastVotingCoordinator is the coordinator of round r's phase: φ mod n.
+func LastVotingCoordinator(r, n int) core.NodeID { return core.NodeID((r / 4) % n) }
+
+func coordinator(round, n int) core.NodeID { return LastVotingCoordinator(round, n) }
+
+// lvMsg prints a message as what it is in its round: the four rounds share
+// one struct, and an acknowledgement carries nothing.
+func lvMsg(r int, m LVMsg) string {
+	switch r % 4 {
+	case 0:
+		return fmt.Sprintf("est(%d,ts=%d)", m.X, m.TS)
+	case 1:
+		return fmt.Sprintf("vote(%d)", m.X)
+	case 2:
+		return "ack"
+	}
+	return fmt.Sprintf("decide(%d)", m.X)
+}
+
+func lvState(s LVState) string {
+	b := fmt.Sprintf("x=%d ts=%d", s.X, s.TS)
+	if s.Commit {
+		b += fmt.Sprintf(" vote=%d", s.Vote)
+	}
+	if s.Ready {
+		b += " ready"
+	}
+	return b
 }
 
 // expectIfCoord is Round.Expect for a round in which every process sends
 // to the coordinator only: the coordinator waits for need messages, the
 // others hear nothing (0: the round ends as soon as it has sent).
-func expectIfCoord(r *rounds.Ctx, coord core.NodeID, need int) int {
+func expectIfCoord(r rounds.View, coord core.NodeID, need int) int {
 	if r.ID == coord {
 		return need
 	}
@@ -176,7 +194,7 @@ func expectIfCoord(r *rounds.Ctx, coord core.NodeID, need int) int {
 // coordinator sends (to all, itself included), and only when sends holds
 // at the coordinator: one message at most, from the coordinator. The
 // coordinator knows whether it sends (0 if not); the others wait for it.
-func expectCoordOnly(r *rounds.Ctx, coord core.NodeID, sends bool) int {
+func expectCoordOnly(r rounds.View, coord core.NodeID, sends bool) int {
 	if r.ID == coord && !sends {
 		return 0
 	}

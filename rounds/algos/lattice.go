@@ -36,8 +36,8 @@ func LatticeAgreement(f int) *rounds.Algorithm[LatticeState, LatticeMsg] {
 		},
 		Rounds: []rounds.Round[LatticeState, LatticeMsg]{{
 			Name: "join",
-			Send: func(s *LatticeState, _ *rounds.Ctx, out *rounds.Outbox[LatticeMsg]) {
-				out.Broadcast(LatticeMsg(*s))
+			Send: func(s LatticeState, _ rounds.View, out *rounds.Outbox[LatticeMsg]) {
+				out.Broadcast(LatticeMsg(s))
 			},
 			Update: func(s *LatticeState, mb rounds.Mailbox[LatticeMsg], r *rounds.Ctx) {
 				for _, m := range mb.All() {
@@ -59,7 +59,7 @@ func LatticeAgreement(f int) *rounds.Algorithm[LatticeState, LatticeMsg] {
 						for q := range g.N {
 							a, b := g.Status[p], g.Status[q]
 							if a.Decided && b.Decided && a.Decision&b.Decision != a.Decision && a.Decision&b.Decision != b.Decision {
-								return false, fmt.Sprintf("decisions %b and %b are incomparable", a.Decision, b.Decision)
+								return false, fmt.Sprintf("decisions %s and %s are incomparable", g.Show(a.Decision), g.Show(b.Decision))
 							}
 						}
 					}
@@ -72,7 +72,7 @@ func LatticeAgreement(f int) *rounds.Algorithm[LatticeState, LatticeMsg] {
 					}
 					for p := range g.N {
 						if st := g.Status[p]; st.Decided && (st.Decision&(1<<g.Inputs[p]) == 0 || st.Decision&^all != 0) {
-							return false, fmt.Sprintf("process %d decided %b from input %d", p, st.Decision, g.Inputs[p])
+							return false, fmt.Sprintf("process %d decided %s from input %d", p, g.Show(st.Decision), g.Inputs[p])
 						}
 					}
 					return true, ""
@@ -85,5 +85,13 @@ func LatticeAgreement(f int) *rounds.Algorithm[LatticeState, LatticeMsg] {
 				Window: func(_, f int) []rounds.HOFilter { return make([]rounds.HOFilter, f+1) },
 			},
 		},
+		Format: rounds.Format[LatticeState, LatticeMsg]{
+			State: func(s LatticeState) string { return latticeSet(s.X) },
+			Msg:   func(_ int, m LatticeMsg) string { return latticeSet(m.X) },
+			Value: latticeSet,
+		},
 	}
 }
+
+// latticeSet prints a set of inputs held as a bit set: {0,2}.
+func latticeSet(v rounds.Value) string { return rounds.Set(uint64(v)).String() }

@@ -56,8 +56,8 @@ func Leader() *rounds.Algorithm[LeaderState, LeaderMsg] {
 		Init:    func(core.NodeID, int, rounds.Value) LeaderState { return LeaderState{} },
 		Rounds: []rounds.Round[LeaderState, LeaderMsg]{{
 			Name: "heartbeat",
-			Send: func(s *LeaderState, _ *rounds.Ctx, out *rounds.Outbox[LeaderMsg]) {
-				out.Broadcast(LeaderMsg(*s))
+			Send: func(s LeaderState, _ rounds.View, out *rounds.Outbox[LeaderMsg]) {
+				out.Broadcast(LeaderMsg(s))
 			},
 			Update: func(s *LeaderState, mb rounds.Mailbox[LeaderMsg], r *rounds.Ctx) {
 				for p := 0; p < r.N && p < LeaderMaxN; p++ {

@@ -26,19 +26,9 @@ type OTRMsg struct {
 // hears the same set of more than 2n/3 processes, followed by a round in
 // which every process hears more than 2n/3 (so n > 3f for f silent
 // processes).
-func OTR() *rounds.Algorithm[OTRState, OTRMsg] { return otr("otr", twoThirds) }
-
-// BrokenOTRMajority is OTR deciding on a plain majority (> n/2) instead of
-// more than 2n/3: agreement fails.
-func BrokenOTRMajority() *rounds.Algorithm[OTRState, OTRMsg] {
-	return otr("otr-majority", func(k, n int) bool { return 2*k > n })
-}
-
-func twoThirds(k, n int) bool { return 3*k > 2*n }
-
-func otr(name string, decideQuorum func(k, n int) bool) *rounds.Algorithm[OTRState, OTRMsg] {
+func OTR() *rounds.Algorithm[OTRState, OTRMsg] {
 	return &rounds.Algorithm[OTRState, OTRMsg]{
-		Name:    name,
+		Name:    "otr",
 		Summary: "OneThirdRule consensus: adopt the most frequent value, decide on more than 2n/3",
 		Paper:   "Charron-Bost & Schiper, The Heard-Of model, Distributed Computing 22(1), 2009",
 		Init: func(_ core.NodeID, _ int, in rounds.Value) OTRState {
@@ -46,8 +36,8 @@ func otr(name string, decideQuorum func(k, n int) bool) *rounds.Algorithm[OTRSta
 		},
 		Rounds: []rounds.Round[OTRState, OTRMsg]{{
 			Name: "otr",
-			Send: func(s *OTRState, _ *rounds.Ctx, out *rounds.Outbox[OTRMsg]) {
-				out.Broadcast(OTRMsg(*s))
+			Send: func(s OTRState, _ rounds.View, out *rounds.Outbox[OTRMsg]) {
+				out.Broadcast(OTRMsg(s))
 			},
 			Update: func(s *OTRState, mb rounds.Mailbox[OTRMsg], r *rounds.Ctx) {
 				if !twoThirds(mb.Len(), r.N) {
@@ -55,7 +45,7 @@ func otr(name string, decideQuorum func(k, n int) bool) *rounds.Algorithm[OTRSta
 				}
 				v, count := mostFrequent(mb)
 				s.X = v
-				if decideQuorum(count, r.N) {
+				if twoThirds(count, r.N) {
 					r.Decide(v)
 				}
 			},
@@ -79,6 +69,9 @@ func otr(name string, decideQuorum func(k, n int) bool) *rounds.Algorithm[OTRSta
 		},
 	}
 }
+
+// twoThirds reports whether k is more than two thirds of n.
+func twoThirds(k, n int) bool { return 3*k > 2*n }
 
 // mostFrequent returns the smallest of the most frequent values in mb and
 // how often it occurs.

@@ -41,6 +41,13 @@ type PBFTState struct {
 	// practice (8 rounds of n=4 already take ~30 s). A check beyond view
 	// 7 would not let a Byzantine replica relay certificates of those views.
 	SentPrep uint32
+	// Quorum is how many matching messages this replica waits for,
+	// ⌈(n+f+1)/2⌉ (PBFTQuorum), set by Init. It is configuration, kept in
+	// the state so that it is one value for the replica's every round, for
+	// the Byzantine replicas' forgeries (pbftForge reads it from the
+	// honest states) and for whoever reads a counterexample; a variant with
+	// another quorum (package mutants) changes Init alone.
+	Quorum uint8
 	// Within the current view:
 	HasPP    bool // accepted the primary's pre-prepare for PP
 	PP       rounds.Value
@@ -51,11 +58,26 @@ type PBFTState struct {
 	Just        [PBFTMaxN]PBFTEntry
 }
 
-// PBFTMsg is a PBFT message; Kind says which: 0 view-change report (Entry
-// fields X, PView, PVal), 1 pre-prepare (W with justification Just),
-// 2 prepare (W), 3 commit (W).
+// PBFTKind says which PBFT message a PBFTMsg is.
+type PBFTKind uint8
+
+// The kinds of PBFT messages, one per round of a view.
+const (
+	// PBFTViewChange is a replica's report to the primary: its input and
+	// prepared certificate (X, PView, PVal).
+	PBFTViewChange PBFTKind = iota
+	// PBFTPrePrepare is the primary's proposal W with its justification
+	// Just.
+	PBFTPrePrepare
+	// PBFTPrepare is a replica's prepare for W.
+	PBFTPrepare
+	// PBFTCommit is a prepared replica's commit for W.
+	PBFTCommit
+)
+
+// PBFTMsg is a PBFT message; Kind says which, and which fields it uses.
 type PBFTMsg struct {
-	Kind  uint8
+	Kind  PBFTKind
 	W     rounds.Value
 	X     rounds.Value
 	PView int64
@@ -92,36 +114,23 @@ type PBFTMsg struct {
 // Byzantine replica, and `rondo check pbft -n 5 --rounds 4 --faults
 // byzantine=1` finds agreement broken in four rounds.
 func PBFT() *rounds.Algorithm[PBFTState, PBFTMsg] {
-	return pbft("pbft", func(n, f int) int { return (n + f + 2) / 2 })
-}
-
-// BrokenPBFTQuorum2f is PBFT with quorums of 2f instead of 2f+1: two
-// quorums no longer share a correct replica, and agreement fails.
-func BrokenPBFTQuorum2f() *rounds.Algorithm[PBFTState, PBFTMsg] {
-	return pbft("pbft-2f", func(_, f int) int { return 2 * f })
-}
-
-func pbftF(n int) int { return (n - 1) / 3 }
-
-func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState, PBFTMsg] {
 	primary := func(round, n int) core.NodeID { return core.NodeID((round / 4) % n) }
-	quorum := func(n int) int { return quorumOf(n, pbftF(n)) }
 	return &rounds.Algorithm[PBFTState, PBFTMsg]{
-		Name:    name,
+		Name:    "pbft",
 		Summary: "PBFT-style Byzantine consensus: view change, pre-prepare, prepare, commit (n = 3f+1)",
 		Paper:   "Castro & Liskov, Practical Byzantine Fault Tolerance, OSDI 1999",
-		Init: func(_ core.NodeID, _ int, in rounds.Value) PBFTState {
-			return PBFTState{X: in, PView: -1}
+		Init: func(_ core.NodeID, n int, in rounds.Value) PBFTState {
+			return PBFTState{X: in, PView: -1, Quorum: uint8(PBFTQuorum(n))}
 		},
 		Rounds: []rounds.Round[PBFTState, PBFTMsg]{
 			{
 				Name: "view-change",
-				Send: func(s *PBFTState, r *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
-					out.To(primary(r.Round, r.N), PBFTMsg{Kind: 0, X: s.X, PView: s.PView, PVal: s.PVal})
+				Send: func(s PBFTState, r rounds.View, out *rounds.Outbox[PBFTMsg]) {
+					out.To(primary(r.Round, r.N), PBFTMsg{Kind: PBFTViewChange, X: s.X, PView: s.PView, PVal: s.PVal})
 				},
 				// Only the primary hears reports; a quorum is what it needs.
-				Expect: func(_ *PBFTState, r *rounds.Ctx) int {
-					return expectIfCoord(r, primary(r.Round, r.N), quorum(r.N))
+				Expect: func(s PBFTState, r rounds.View) int {
+					return expectIfCoord(r, primary(r.Round, r.N), int(s.Quorum))
 				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
 					if r.ID != primary(r.Round, r.N) {
@@ -130,12 +139,12 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 					var j [PBFTMaxN]PBFTEntry
 					k := 0
 					for p, m := range mb.All() {
-						if m.Kind == 0 && int(p) < PBFTMaxN {
+						if m.Kind == PBFTViewChange && int(p) < PBFTMaxN {
 							j[p] = PBFTEntry{Has: true, X: m.X, PView: m.PView, PVal: m.PVal}
 							k++
 						}
 					}
-					if k < quorum(r.N) {
+					if k < int(s.Quorum) {
 						return
 					}
 					if w, ok := pbftChoose(j, pbftF(r.N), true); ok {
@@ -145,17 +154,17 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 			},
 			{
 				Name: "pre-prepare",
-				Send: func(s *PBFTState, r *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+				Send: func(s PBFTState, r rounds.View, out *rounds.Outbox[PBFTMsg]) {
 					if s.HasProposal {
-						out.Broadcast(PBFTMsg{Kind: 1, W: s.Proposal, Just: s.Just})
+						out.Broadcast(PBFTMsg{Kind: PBFTPrePrepare, W: s.Proposal, Just: s.Just})
 					}
 				},
-				Expect: func(s *PBFTState, r *rounds.Ctx) int {
+				Expect: func(s PBFTState, r rounds.View) int {
 					return expectCoordOnly(r, primary(r.Round, r.N), s.HasProposal)
 				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
 					m, ok := mb.Get(primary(r.Round, r.N))
-					if !ok || m.Kind != 1 || !pbftJustified(m.Just, m.W, r.N, quorum(r.N)) {
+					if !ok || m.Kind != PBFTPrePrepare || !pbftJustified(m.Just, m.W, r.N, int(s.Quorum)) {
 						return
 					}
 					s.HasPP, s.PP = true, m.W
@@ -166,27 +175,27 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 			},
 			{
 				Name: "prepare",
-				Send: func(s *PBFTState, _ *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+				Send: func(s PBFTState, _ rounds.View, out *rounds.Outbox[PBFTMsg]) {
 					if s.HasPP {
-						out.Broadcast(PBFTMsg{Kind: 2, W: s.PP})
+						out.Broadcast(PBFTMsg{Kind: PBFTPrepare, W: s.PP})
 					}
 				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
-					if s.HasPP && mb.Count(func(m PBFTMsg) bool { return m.Kind == 2 && m.W == s.PP }) >= quorum(r.N) {
+					if s.HasPP && mb.Count(func(m PBFTMsg) bool { return m.Kind == PBFTPrepare && m.W == s.PP }) >= int(s.Quorum) {
 						s.Prepared, s.PView, s.PVal = true, int64(r.Phase(4)), s.PP
 					}
 				},
 			},
 			{
 				Name: "commit",
-				Send: func(s *PBFTState, _ *rounds.Ctx, out *rounds.Outbox[PBFTMsg]) {
+				Send: func(s PBFTState, _ rounds.View, out *rounds.Outbox[PBFTMsg]) {
 					if s.Prepared {
-						out.Broadcast(PBFTMsg{Kind: 3, W: s.PVal})
+						out.Broadcast(PBFTMsg{Kind: PBFTCommit, W: s.PVal})
 					}
 				},
 				Update: func(s *PBFTState, mb rounds.Mailbox[PBFTMsg], r *rounds.Ctx) {
 					for _, m := range mb.All() {
-						if m.Kind == 3 && mb.Count(func(o PBFTMsg) bool { return o.Kind == 3 && o.W == m.W }) >= quorum(r.N) {
+						if m.Kind == PBFTCommit && mb.Count(func(o PBFTMsg) bool { return o.Kind == PBFTCommit && o.W == m.W }) >= int(s.Quorum) {
 							r.Decide(m.W)
 							break
 						}
@@ -218,10 +227,17 @@ func pbft(name string, quorumOf func(n, f int) int) *rounds.Algorithm[PBFTState,
 					return []rounds.HOFilter{primaryHearsAll, allHearPrimary, allHearAll, allHearAll}
 				},
 			},
-			Forge: pbftForge(primary, quorum),
+			Forge: pbftForge(primary),
 		},
 	}
 }
+
+func pbftF(n int) int { return (n - 1) / 3 }
+
+// PBFTQuorum is the quorum of PBFT on n replicas: ⌈(n+f+1)/2⌉ for
+// f = ⌊(n−1)/3⌋, the smallest size at which two quorums share a correct
+// replica.
+func PBFTQuorum(n int) int { return (n + pbftF(n) + 2) / 2 }
 
 // pbftChoose returns the value a justification j supports: the value of
 // its highest prepared certificate; failing one, a value reported by f+1
@@ -286,9 +302,14 @@ func pbftJustified(j [PBFTMaxN]PBFTEntry, w rounds.Value, n, quorum int) bool {
 // prepare, which with the f Byzantine signatures makes 2f+1), and as
 // primary its justification may only contain genuine reports of correct
 // replicas (read from their states, which determine what they sent).
-func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) func(r *rounds.Ctx, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
-	return func(r *rounds.Ctx, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
+func pbftForge(primary func(round, n int) core.NodeID) func(r rounds.View, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
+	return func(r rounds.View, values []rounds.Value, g *rounds.Global[PBFTState]) []PBFTMsg {
 		n, f, view := r.N, pbftF(r.N), r.Phase(4)
+		quorum := PBFTQuorum(n) // the quorum the honest replicas check against
+		for p := range g.Honest() {
+			quorum = int(g.States[p].Quorum)
+			break
+		}
 		claims := func() []PBFTEntry { // every report this replica may sign
 			var out []PBFTEntry
 			for _, x := range values {
@@ -313,7 +334,7 @@ func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) f
 		switch r.Round % 4 {
 		case 0:
 			for _, e := range claims() {
-				msgs = append(msgs, PBFTMsg{Kind: 0, X: e.X, PView: e.PView, PVal: e.PVal})
+				msgs = append(msgs, PBFTMsg{Kind: PBFTViewChange, X: e.X, PView: e.PView, PVal: e.PVal})
 			}
 		case 1:
 			if r.ID != primary(r.Round, n) || n > PBFTMaxN {
@@ -344,9 +365,9 @@ func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) f
 							}
 						}
 						for _, w := range values {
-							if !seen[w] && pbftJustified(jj, w, n, quorum(n)) {
+							if !seen[w] && pbftJustified(jj, w, n, quorum) {
 								seen[w] = true
-								msgs = append(msgs, PBFTMsg{Kind: 1, W: w, Just: jj})
+								msgs = append(msgs, PBFTMsg{Kind: PBFTPrePrepare, W: w, Just: jj})
 							}
 						}
 					}
@@ -363,7 +384,7 @@ func pbftForge(primary func(round, n int) core.NodeID, quorum func(n int) int) f
 			rec(0)
 		case 2, 3:
 			for _, w := range values {
-				msgs = append(msgs, PBFTMsg{Kind: uint8(r.Round % 4), W: w})
+				msgs = append(msgs, PBFTMsg{Kind: PBFTKind(r.Round % 4), W: w})
 			}
 		}
 		return msgs
@@ -393,13 +414,13 @@ func justString(j [PBFTMaxN]PBFTEntry) string {
 // String prints a message compactly, for counterexamples.
 func (m PBFTMsg) String() string {
 	switch m.Kind {
-	case 0:
+	case PBFTViewChange:
 		return PBFTEntry{Has: true, X: m.X, PView: m.PView, PVal: m.PVal}.String()
-	case 1:
+	case PBFTPrePrepare:
 		return fmt.Sprintf("pre-prepare(%d,%s)", m.W, justString(m.Just))
-	case 2:
+	case PBFTPrepare:
 		return fmt.Sprintf("prepare(%d)", m.W)
-	case 3:
+	case PBFTCommit:
 		return fmt.Sprintf("commit(%d)", m.W)
 	}
 	return fmt.Sprintf("kind%d", m.Kind)

@@ -18,7 +18,7 @@ func TestPBFTViewsPast127KeepTheirCertificates(t *testing.T) {
 	s.HasPP, s.PP = true, 1
 	mb := rounds.NewMailbox[algos.PBFTMsg](n)
 	for p := range 3 {
-		mb.Put(core.NodeID(p), algos.PBFTMsg{Kind: 2, W: 1})
+		mb.Put(core.NodeID(p), algos.PBFTMsg{Kind: algos.PBFTPrepare, W: 1})
 	}
 	ctx := &rounds.Ctx{ID: 1, N: n, Round: 4*200 + 2}
 	alg.Rounds[2].Update(&s, mb, ctx)
@@ -29,9 +29,9 @@ func TestPBFTViewsPast127KeepTheirCertificates(t *testing.T) {
 	// 128 are reported; the proposal is the value of view 128's.
 	p := alg.Init(1, n, 0)
 	mb = rounds.NewMailbox[algos.PBFTMsg](n)
-	mb.Put(0, algos.PBFTMsg{Kind: 0, X: 0, PView: 127, PVal: 0})
-	mb.Put(1, algos.PBFTMsg{Kind: 0, X: 0, PView: 128, PVal: 1})
-	mb.Put(2, algos.PBFTMsg{Kind: 0, X: 0, PView: -1})
+	mb.Put(0, algos.PBFTMsg{Kind: algos.PBFTViewChange, X: 0, PView: 127, PVal: 0})
+	mb.Put(1, algos.PBFTMsg{Kind: algos.PBFTViewChange, X: 0, PView: 128, PVal: 1})
+	mb.Put(2, algos.PBFTMsg{Kind: algos.PBFTViewChange, X: 0, PView: -1})
 	ctx = &rounds.Ctx{ID: 1, N: n, Round: 4 * 129}
 	alg.Rounds[0].Update(&p, mb, ctx)
 	if !p.HasProposal || p.Proposal != 1 {

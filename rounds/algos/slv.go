@@ -1,6 +1,8 @@
 package algos
 
 import (
+	"fmt"
+
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 )
@@ -45,10 +47,10 @@ func ShortLastVoting() *rounds.Algorithm[SLVState, SLVMsg] {
 		Rounds: []rounds.Round[SLVState, SLVMsg]{
 			{
 				Name: "collect",
-				Send: func(s *SLVState, r *rounds.Ctx, out *rounds.Outbox[SLVMsg]) {
+				Send: func(s SLVState, r rounds.View, out *rounds.Outbox[SLVMsg]) {
 					out.To(coord(r.Round, r.N), SLVMsg{X: s.X, TS: s.TS})
 				},
-				Expect: func(_ *SLVState, r *rounds.Ctx) int {
+				Expect: func(_ SLVState, r rounds.View) int {
 					return expectIfCoord(r, coord(r.Round, r.N), r.N/2+1)
 				},
 				Update: func(s *SLVState, mb rounds.Mailbox[SLVMsg], r *rounds.Ctx) {
@@ -66,12 +68,12 @@ func ShortLastVoting() *rounds.Algorithm[SLVState, SLVMsg] {
 			},
 			{
 				Name: "vote",
-				Send: func(s *SLVState, r *rounds.Ctx, out *rounds.Outbox[SLVMsg]) {
+				Send: func(s SLVState, r rounds.View, out *rounds.Outbox[SLVMsg]) {
 					if r.ID == coord(r.Round, r.N) && s.Commit {
 						out.Broadcast(SLVMsg{X: s.Vote})
 					}
 				},
-				Expect: func(s *SLVState, r *rounds.Ctx) int {
+				Expect: func(s SLVState, r rounds.View) int {
 					return expectCoordOnly(r, coord(r.Round, r.N), s.Commit)
 				},
 				Update: func(s *SLVState, mb rounds.Mailbox[SLVMsg], r *rounds.Ctx) {
@@ -83,7 +85,7 @@ func ShortLastVoting() *rounds.Algorithm[SLVState, SLVMsg] {
 			},
 			{
 				Name: "ack",
-				Send: func(s *SLVState, r *rounds.Ctx, out *rounds.Outbox[SLVMsg]) {
+				Send: func(s SLVState, r rounds.View, out *rounds.Outbox[SLVMsg]) {
 					if s.TS == int32(r.Phase(3)+1) {
 						out.Broadcast(SLVMsg{X: s.X})
 					}
@@ -121,5 +123,14 @@ func ShortLastVoting() *rounds.Algorithm[SLVState, SLVMsg] {
 				},
 			},
 		},
+		Format: rounds.Format[SLVState, SLVMsg]{Msg: func(r int, m SLVMsg) string {
+			switch r % 3 {
+			case 0:
+				return fmt.Sprintf("est(%d,ts=%d)", m.X, m.TS)
+			case 1:
+				return fmt.Sprintf("vote(%d)", m.X)
+			}
+			return fmt.Sprintf("ack(%d)", m.X)
+		}},
 	}
 }

@@ -39,11 +39,11 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 		Rounds: []rounds.Round[TwoPCState, TwoPCMsg]{
 			{
 				Name: "vote",
-				Send: func(s *TwoPCState, _ *rounds.Ctx, out *rounds.Outbox[TwoPCMsg]) {
+				Send: func(s TwoPCState, _ rounds.View, out *rounds.Outbox[TwoPCMsg]) {
 					out.To(coord, TwoPCMsg{V: s.Vote})
 				},
 				// The coordinator needs every vote; the others hear nothing.
-				Expect: func(_ *TwoPCState, r *rounds.Ctx) int { return expectIfCoord(r, coord, r.N) },
+				Expect: func(_ TwoPCState, r rounds.View) int { return expectIfCoord(r, coord, r.N) },
 				Update: func(s *TwoPCState, mb rounds.Mailbox[TwoPCMsg], r *rounds.Ctx) {
 					if _, done := r.Decided(); r.ID != coord || done {
 						return
@@ -57,12 +57,12 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 			},
 			{
 				Name: "outcome",
-				Send: func(s *TwoPCState, r *rounds.Ctx, out *rounds.Outbox[TwoPCMsg]) {
+				Send: func(s TwoPCState, r rounds.View, out *rounds.Outbox[TwoPCMsg]) {
 					if v, done := r.Decided(); r.ID == coord && done {
 						out.Broadcast(TwoPCMsg{V: v})
 					}
 				},
-				Expect: func(_ *TwoPCState, r *rounds.Ctx) int {
+				Expect: func(_ TwoPCState, r rounds.View) int {
 					_, done := r.Decided()
 					return expectCoordOnly(r, coord, done)
 				},
@@ -88,7 +88,31 @@ func TwoPC() *rounds.Algorithm[TwoPCState, TwoPCMsg] {
 				},
 			},
 		},
+		Format: rounds.Format[TwoPCState, TwoPCMsg]{
+			State: func(s TwoPCState) string { return "vote=" + twoPCVote(s.Vote) },
+			Msg: func(r int, m TwoPCMsg) string {
+				if r%2 == 0 {
+					return twoPCVote(m.V)
+				}
+				return twoPCOutcome(m.V)
+			},
+			Value: twoPCOutcome,
+		},
 	}
+}
+
+func twoPCVote(v rounds.Value) string {
+	if v == 1 {
+		return "yes"
+	}
+	return "no"
+}
+
+func twoPCOutcome(v rounds.Value) string {
+	if v == 1 {
+		return "commit"
+	}
+	return "abort"
 }
 
 // commitNeedsAllYes: nobody commits unless every participant voted yes.

@@ -1,6 +1,8 @@
 package algos
 
 import (
+	"fmt"
+
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 )
@@ -44,7 +46,7 @@ func UniformVoting() *rounds.Algorithm[UVState, UVMsg] {
 		Rounds: []rounds.Round[UVState, UVMsg]{
 			{
 				Name: "estimate",
-				Send: func(s *UVState, _ *rounds.Ctx, out *rounds.Outbox[UVMsg]) {
+				Send: func(s UVState, _ rounds.View, out *rounds.Outbox[UVMsg]) {
 					out.Broadcast(UVMsg{X: s.X})
 				},
 				Update: func(s *UVState, mb rounds.Mailbox[UVMsg], _ *rounds.Ctx) {
@@ -60,8 +62,8 @@ func UniformVoting() *rounds.Algorithm[UVState, UVMsg] {
 			},
 			{
 				Name: "vote",
-				Send: func(s *UVState, _ *rounds.Ctx, out *rounds.Outbox[UVMsg]) {
-					out.Broadcast(UVMsg(*s))
+				Send: func(s UVState, _ rounds.View, out *rounds.Outbox[UVMsg]) {
+					out.Broadcast(UVMsg(s))
 				},
 				Update: func(s *UVState, mb rounds.Mailbox[UVMsg], r *rounds.Ctx) {
 					defer func() { s.Vote, s.HasVote = 0, false }()
@@ -95,7 +97,7 @@ func UniformVoting() *rounds.Algorithm[UVState, UVMsg] {
 			Threshold:  "safe when no round is split (every two HO sets intersect, e.g. all hear a majority: n > 2f)",
 			MaxFaults:  func(n int) int { return (n - 1) / 2 },
 			Symmetric:  true,
-			Safety:     NoSplit,
+			Safety:     NoSplit(),
 			Properties: rounds.Consensus[UVState](),
 			Liveness: rounds.Liveness[UVState]{
 				Name:  "a phase whose first round is uniform (all hear the same set), then one more phase",
@@ -105,15 +107,27 @@ func UniformVoting() *rounds.Algorithm[UVState, UVMsg] {
 				},
 			},
 		},
+		Format: rounds.Format[UVState, UVMsg]{Msg: func(r int, m UVMsg) string {
+			switch {
+			case r%2 == 0:
+				return fmt.Sprintf("est(%d)", m.X)
+			case m.HasVote:
+				return fmt.Sprintf("est(%d),vote(%d)", m.X, m.Vote)
+			}
+			return fmt.Sprintf("est(%d),no vote", m.X)
+		}},
 	}
 }
 
 // NoSplit is the "no split rounds" predicate: every two HO sets of a round
-// intersect.
-var NoSplit = rounds.HOFilter{
-	Name: "no split rounds",
-	Pair: func(_, _ int, hp, hq rounds.Set) bool { return hp&hq != 0 },
-	Each: func(_, _ int, _ core.NodeID, ho rounds.Set) bool { return ho != 0 },
+// intersect. (A function, not a variable, so that no caller can change the
+// predicate UniformVoting is checked under.)
+func NoSplit() rounds.HOFilter {
+	return rounds.HOFilter{
+		Name: "no split rounds",
+		Pair: func(_, _ int, hp, hq rounds.Set) bool { return hp&hq != 0 },
+		Each: func(_, _ int, _ core.NodeID, ho rounds.Set) bool { return ho != 0 },
+	}
 }
 
 func smallestX(mb rounds.Mailbox[UVMsg]) (rounds.Value, bool) {

@@ -102,6 +102,21 @@ func (l *layer) insertHashed(key []uint32, h uint32, parent uint32) (int, bool) 
 	}
 }
 
+// has reports whether key is stored (while the table exists).
+func (l *layer) has(key []uint32) bool {
+	h := hashKey(key)
+	mask := uint64(len(l.table) - 1)
+	for i := uint64(h) & mask; ; i = (i + 1) & mask {
+		slot := l.table[i]
+		if slot == 0 {
+			return false
+		}
+		if uint32(slot>>32) == h && slices.Equal(l.state(int(uint32(slot)-1)), key) {
+			return true
+		}
+	}
+}
+
 func (l *layer) grow() {
 	t := make([]uint64, 2*len(l.table))
 	mask := uint64(len(t) - 1)
@@ -123,4 +138,57 @@ func (l *layer) done() { l.table = nil }
 
 func (l *layer) bytes() uint64 {
 	return uint64(len(l.chunks)*chunkStates*l.w+cap(l.parent)+2*len(l.table)) * 4
+}
+
+// batchSize is how many successors are hashed before they are inserted.
+const batchSize = 32
+
+// batch holds successors waiting to be inserted into a layer (explorer.emit
+// fills it, explorer.flushBatch empties it), so that their table slots are
+// touched (brought into the cache) together before any is inserted: the
+// processor overlaps the cache misses that dominate insertion.
+type batch struct {
+	keys, hash, parent []uint32
+	changed            []bool
+	sink               uint64 // keeps the touches from being optimised away
+}
+
+// touch grows l so that the batch fits and reads the table slots where
+// the batch's successors start probing, to bring them into the cache
+// together before any is inserted.
+func (b *batch) touch(l *layer) {
+	l.reserve(len(b.hash))
+	var sink uint64
+	for _, h := range b.hash {
+		sink += l.touch(h)
+	}
+	b.sink += sink
+}
+
+// reset empties the batch.
+func (b *batch) reset() {
+	b.keys, b.hash, b.parent, b.changed = b.keys[:0], b.hash[:0], b.parent[:0], b.changed[:0]
+}
+
+func (b *batch) bytes() uint64 {
+	return uint64(cap(b.keys)+cap(b.hash)+cap(b.parent))*4 + uint64(cap(b.changed))
+}
+
+// canonical returns the stored form of a successor: next (sorted under
+// symmetry), then pos, in buf.
+func canonical(buf, next []uint32, pos uint32, sym bool) []uint32 {
+	buf = append(append(buf[:0], next...), pos)
+	if sym {
+		sortIDs(buf[:len(next)])
+	}
+	return buf
+}
+
+// sortIDs sorts a short vector of local-state ids (insertion sort).
+func sortIDs(ks []uint32) {
+	for i := 1; i < len(ks); i++ {
+		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
+			ks[j], ks[j-1] = ks[j-1], ks[j]
+		}
+	}
 }

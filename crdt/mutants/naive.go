@@ -1,14 +1,18 @@
-package crdt
+// Package mutants holds deliberately broken CRDTs, kept as counterexamples:
+// the law checker (lattice/latticetest) and the convergence campaigns
+// (replica) are shown, and tested, to catch them. Never use them for
+// anything else.
+package mutants
 
 import "maps"
 
-// NaiveORSet is a deliberately broken set, kept as a counterexample: it
-// ships adds and removes as deltas by value, with no causal context, and
-// applies them in arrival order. A remove therefore cannot tell the add it
-// saw from a concurrent one, and replicas that receive the same deltas in a
-// different order disagree for ever (TestNaiveORSetDiverges). AWSet fixes
-// exactly this with dots. Its Merge is not commutative, which the law
-// checker reports too. Do not use it for anything but demonstrations.
+// NaiveORSet is a deliberately broken set: it ships adds and removes as
+// deltas by value, with no causal context, and applies them in arrival
+// order. A remove therefore cannot tell the add it saw from a concurrent
+// one, and replicas that receive the same deltas in a different order
+// disagree for ever (TestNaiveORSetDiverges). crdt.AWSet fixes exactly this
+// with dots. Its Merge is not commutative, which the law checker reports
+// too.
 type NaiveORSet[T comparable] struct {
 	Present map[T]bool `json:"present,omitempty"` // true: present; false: removed
 }
