@@ -115,12 +115,14 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 		New: func(core.NodeID, int) core.Process {
 			return NewRuntime(alg, opt.Runtime)
 		},
-		Workload:   func(n int, rng *rand.Rand) []scenario.Input { return workload(n, rng, opt) },
-		Properties: propertyNames(alg),
-		Liveness:   []string{"termination"},
-		Check:      func(h *scenario.History) []scenario.Violation { return check(alg, opt, h) },
-		Done:       done,
-		Report:     report,
+		Workload:    func(n int, rng *rand.Rand) []scenario.Input { return workload(n, rng, opt) },
+		Properties:  propertyNames(alg),
+		Liveness:    []string{"termination"},
+		MaxNodes:    MaxN,
+		MaxNodesWhy: "process sets (heard-of sets, quorums) are 64-bit masks",
+		Check:       func(h *scenario.History) []scenario.Violation { return check(alg, opt, h) },
+		Done:        done,
+		Report:      report,
 	}
 	sc.Instances = func(k int) scenario.Scenario {
 		o := given
@@ -146,11 +148,11 @@ func faultsText[S, M comparable](alg *Algorithm[S, M]) string {
 	sp := &alg.Spec
 	switch sp.Model {
 	case Byzantine:
-		return fmt.Sprintf("Byzantine model (%s): byzantine=F plus crash=F/crashes=K up to f faulty in all; any loss, delay, reordering, partitions (partial synchrony)", sp.Threshold)
+		return fmt.Sprintf("Byzantine model (%s): byzantine=F plus crash=F/crashes=K up to f faulty in all; any loss short of drop=1, delay, reordering, partitions that heal (partial synchrony)", sp.Threshold)
 	case Crash:
 		return fmt.Sprintf("crash model, synchronous rounds (%s): crash=F and crashes=K up to f; no loss, reordering or partitions; delays up to %v", sp.Threshold, crashMaxDelay)
 	}
-	return fmt.Sprintf("benign model (%s): crash=F and crashes=K up to f; any loss, duplication, delay, reordering, partitions; not byzantine", sp.Threshold)
+	return fmt.Sprintf("benign model (%s): crash=F and crashes=K up to f; any loss short of drop=1, duplication, delay, reordering, partitions that heal; not byzantine", sp.Threshold)
 }
 
 // accepts refuses a system larger than MaxN and a fault spec beyond the

@@ -18,7 +18,10 @@ type listEntry struct {
 	Threshold  string   `json:"threshold"`
 	Faults     string   `json:"faults"`
 	Properties []string `json:"properties"`
+	Liveness   []string `json:"liveness"`
 	MinNodes   int      `json:"min_nodes"`
+	// MaxNodes is 0 when the protocol sets no limit of its own.
+	MaxNodes int `json:"max_nodes"`
 }
 
 func newListCmd() *cobra.Command {
@@ -35,7 +38,8 @@ func newListCmd() *cobra.Command {
 			for _, s := range catalog().All() {
 				out = append(out, listEntry{Name: s.Name, Model: s.Model, Summary: s.Summary,
 					FaultModel: s.FaultModel, Threshold: s.Threshold,
-					Faults: s.Faults, Properties: s.Properties, MinNodes: max(s.MinNodes, 1)})
+					Faults: s.Faults, Properties: s.Properties, Liveness: append([]string{}, s.Liveness...),
+					MinNodes: max(s.MinNodes, 1), MaxNodes: s.MaxNodes})
 			}
 			if asJSON {
 				enc := json.NewEncoder(w)
@@ -50,7 +54,11 @@ func newListCmd() *cobra.Command {
 			tw.Flush()
 			fmt.Fprintln(w)
 			for _, e := range out {
-				fmt.Fprintf(w, "%s tolerates: %s\n", e.Name, e.Faults)
+				nodes := fmt.Sprintf("n ≥ %d", e.MinNodes)
+				if e.MaxNodes > 0 {
+					nodes = fmt.Sprintf("%d ≤ n ≤ %d", e.MinNodes, e.MaxNodes)
+				}
+				fmt.Fprintf(w, "%s (%s) tolerates: %s\n", e.Name, nodes, e.Faults)
 			}
 			return nil
 		},
