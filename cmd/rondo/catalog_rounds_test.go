@@ -16,7 +16,7 @@ func TestRoundBasedProtocolsRefuseMoreThan64Nodes(t *testing.T) {
 		{"run", "otr", "-n", "65"},
 	} {
 		code, _, errOut := rondo(t, args...)
-		if code != exitUsage || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, "1..64 nodes") {
+		if code != exitUsage || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, "at most 64 nodes") || !strings.Contains(errOut, "64-bit masks") {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line naming the limit", args, code, errOut, exitUsage)
 		}
 	}
@@ -26,7 +26,7 @@ func TestRoundBasedProtocolsRefuseMoreThan64Nodes(t *testing.T) {
 		t.Fatalf("certs: exit %d: %s", code, errOut)
 	}
 	code, _, errOut := rondo(t, "node", "--config", filepath.Join(dir, "cluster.json"), "--id", "0", "--proto", "otr", "--duration", "1s")
-	if code != exitUsage || !strings.Contains(errOut, "1..64 nodes") {
+	if code != exitUsage || !strings.Contains(errOut, "at most 64 nodes") {
 		t.Errorf("node on 65 nodes: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -102,15 +102,10 @@ func runNode(ctx context.Context, stdout, stderr io.Writer, f nodeFlags) error {
 	if f.id >= n {
 		return usagef("--id %d is not in %s, whose nodes are 0..%d", f.id, f.config, n-1)
 	}
-	if n < sc.MinNodes {
-		return usagef("%s needs at least %d nodes; %s has %d", f.proto, sc.MinNodes, f.config, n)
-	}
-	if sc.Accepts != nil {
-		// A node runs no injected faults; this refuses sizes the protocol
-		// cannot hold (round-based: more than 64 nodes).
-		if err := sc.Accepts(fault.Spec{}, n); err != nil {
-			return usageError{err}
-		}
+	// A node runs no injected faults; this refuses cluster sizes the
+	// protocol cannot serve (round-based: more than 64 nodes).
+	if err := sc.Admits(fault.Spec{}, n); err != nil {
+		return usagef("%s (%s has %d nodes)", err, f.config, n)
 	}
 	id := core.NodeID(f.id)
 	idn, err := cfg.Identity(id)
