@@ -23,14 +23,16 @@ const Version = 1
 
 // Header opens a trace: what ran, on how many nodes, with which seed and faults.
 type Header struct {
-	Version  int      `json:"version"`
-	Tool     string   `json:"tool"` // "sim", "check", …
-	Protocol string   `json:"protocol"`
-	Nodes    int      `json:"nodes"`
-	Seed     uint64   `json:"seed"`
-	Faults   string   `json:"faults"`         // canonical fault spec
-	Plan     []string `json:"plan,omitempty"` // the concrete fault schedule
-	Extra    string   `json:"extra,omitempty"`
+	Version  int    `json:"version"`
+	Tool     string `json:"tool"` // "sim", "check", …
+	Protocol string `json:"protocol"`
+	Nodes    int    `json:"nodes"`
+	// Seed is the run's seed; a tool whose traces have none (the checker
+	// explores every run) leaves it out, and a reader gets 0.
+	Seed   uint64   `json:"seed,omitempty"`
+	Faults string   `json:"faults"`         // canonical fault spec
+	Plan   []string `json:"plan,omitempty"` // the concrete fault schedule
+	Extra  string   `json:"extra,omitempty"`
 }
 
 // Event is one thing that happened. Peer is the other end of a message (the

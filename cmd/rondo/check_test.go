@@ -179,6 +179,13 @@ func TestACheckTraceShowsNoSeed(t *testing.T) {
 	if strings.Contains(first, "seed") || !strings.HasPrefix(first, "check otr-majority: 5 nodes") {
 		t.Fatalf("first line %q", first)
 	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if header := strings.SplitN(string(raw), "\n", 2)[0]; strings.Contains(header, `"seed"`) {
+		t.Fatalf("the trace header names a seed: %s", header)
+	}
 }
 
 // The memory the explorer holds is bounded: a check that outgrows
