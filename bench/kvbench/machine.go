@@ -46,10 +46,10 @@ func Describe(dir string) Machine {
 	return m
 }
 
-// loadAverage returns the 1-, 5- and 15-minute load averages (NaN where
+// loadAverage returns the 1-, 5- and 15-minute load averages (-1 where
 // the system does not expose them).
 func loadAverage() [3]float64 {
-	out := [3]float64{math.NaN(), math.NaN(), math.NaN()}
+	out := [3]float64{-1, -1, -1}
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return out
@@ -110,14 +110,14 @@ func readCPU() cpuSample {
 }
 
 // othersShare is the fraction (0..1) of all CPUs that processes other than
-// this one kept busy between a and b, NaN where unknown.
+// this one kept busy between a and b, -1 where unknown.
 func othersShare(a, b cpuSample) float64 {
 	if !a.ok || !b.ok {
-		return math.NaN()
+		return -1
 	}
 	wall := b.at.Sub(a.at).Seconds() * float64(runtime.NumCPU())
 	if wall <= 0 {
-		return math.NaN()
+		return -1
 	}
 	others := (b.busy - a.busy - (b.self - a.self)).Seconds()
 	return math.Max(0, others/wall)

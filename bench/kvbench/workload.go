@@ -31,8 +31,12 @@ type Sample struct {
 	P50       time.Duration `json:"p50_ns"`
 	P99       time.Duration `json:"p99_ns"`
 	Load1     float64       `json:"load1"`      // 1-minute load average at the end of the window
-	OthersCPU float64       `json:"others_cpu"` // share of the machine's CPU used by other processes in the window (NaN where unknown)
+	OthersCPU float64       `json:"others_cpu"` // share of the machine's CPU used by other processes in the window (-1 where unknown)
 	StartTook time.Duration `json:"start_ns"`   // time Start took (not part of the window)
+	// CPUPerOp is this process's CPU time (all replicas and clients) in the
+	// window over the writes acknowledged in it: what one write costs,
+	// which busy neighbours disturb less than they disturb ops/s.
+	CPUPerOp time.Duration `json:"cpu_per_op_ns"`
 }
 
 // valuePool is how many distinct values the clients draw from; values are
@@ -178,6 +182,9 @@ func drive(ctx context.Context, c Cluster, clients int, w Workload) (Sample, err
 	s.P99 = quantile(all, 0.99)
 	s.Load1 = loadAverage()[0]
 	s.OthersCPU = othersShare(cpuFrom, cpuTo)
+	if cpuFrom.ok && cpuTo.ok && s.Ops > 0 {
+		s.CPUPerOp = (cpuTo.self - cpuFrom.self) / time.Duration(s.Ops)
+	}
 	if s.Ops == 0 {
 		if lastErr != nil {
 			return s, fmt.Errorf("no write succeeded in the window: %w", lastErr)
