@@ -36,11 +36,12 @@ type replica struct {
 	// server.
 	applyc chan []*pb.Entry
 
-	mu      sync.Mutex
-	kv      map[string][]byte
-	applied uint64                // index of the last entry applied
-	waiters map[uint64]chan error // proposal id → told when applied here
-	pending []*pb.Entry           // commands waiting for the proposer
+	mu       sync.Mutex
+	kv       map[string][]byte
+	applied  uint64                // index of the last entry applied
+	waiters  map[uint64]chan error // proposal id → told when applied here
+	pending  []*pb.Entry           // commands waiting for the proposer
+	stepping bool                  // a hand-off into raft is under way
 
 	proposec chan struct{} // wakes the proposer
 
@@ -253,18 +254,41 @@ func (r *replica) applier() {
 	}
 }
 
-// propose queues a command for the proposer and waits until this replica
-// applies it (nil) or stops leading before it does (ErrLeaderChanged: the
-// write may or may not take effect).
+// propose hands a command to raft and waits until this replica applies it
+// (nil) or stops leading before it does (ErrLeaderChanged: the write may or
+// may not take effect).
+//
+// Only one hand-off into raft's goroutine is under way at a time. A client
+// that finds none under way makes its own (so a lone client pays no extra
+// goroutine hop); commands that arrive meanwhile queue and the proposer
+// hands them over together in one MsgProp, the way CockroachDB's proposal
+// buffer feeds etcd raft, so that a Ready carries every command that
+// arrived while the previous one was being written. (node.Propose is
+// itself Step with a one-entry MsgProp, and ProposeConfChange already
+// proposes through Step.)
 func (r *replica) propose(ctx context.Context, id uint64, data []byte) error {
 	ch := make(chan error, 1)
+	e := &pb.Entry{Data: data}
 	r.mu.Lock()
 	r.waiters[id] = ch
-	r.pending = append(r.pending, &pb.Entry{Data: data})
-	r.mu.Unlock()
-	select {
-	case r.proposec <- struct{}{}:
-	default: // the proposer is already due to run
+	if r.stepping {
+		r.pending = append(r.pending, e)
+		r.mu.Unlock()
+	} else {
+		r.stepping = true
+		r.mu.Unlock()
+		err := r.node.Step(ctx, &pb.Message{Type: pb.MsgProp.Enum(), Entries: []*pb.Entry{e}})
+		r.mu.Lock()
+		r.stepping = false
+		if len(r.pending) > 0 {
+			r.wakeProposer()
+		}
+		if err != nil {
+			delete(r.waiters, id)
+			r.mu.Unlock()
+			return err
+		}
+		r.mu.Unlock()
 	}
 	select {
 	case err := <-ch:
@@ -277,12 +301,15 @@ func (r *replica) propose(ctx context.Context, id uint64, data []byte) error {
 	}
 }
 
-// proposer hands queued commands to raft, all that queued since its last
-// turn in one MsgProp, the way CockroachDB's proposal buffer feeds etcd
-// raft: one trip into the node's goroutine per batch rather than per
-// command, so a Ready carries every command that arrived while the last
-// one was being written. (node.Propose itself is Step with a one-entry
-// MsgProp, and ProposeConfChange already proposes through Step.)
+// wakeProposer signals the proposer; the caller holds r.mu.
+func (r *replica) wakeProposer() {
+	select {
+	case r.proposec <- struct{}{}:
+	default: // already signalled
+	}
+}
+
+// proposer hands queued commands to raft in one MsgProp per turn.
 func (r *replica) proposer() {
 	defer r.done.Done()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -291,7 +318,6 @@ func (r *replica) proposer() {
 		<-r.stopc
 		cancel()
 	}()
-	var batch []*pb.Entry
 	for {
 		select {
 		case <-r.proposec:
@@ -299,16 +325,25 @@ func (r *replica) proposer() {
 			return
 		}
 		r.mu.Lock()
-		batch, r.pending = r.pending, batch[:0]
-		r.mu.Unlock()
-		if len(batch) == 0 {
+		if r.stepping || len(r.pending) == 0 {
+			// Whoever is stepping wakes the proposer when done.
+			r.mu.Unlock()
 			continue
 		}
-		m := &pb.Message{Type: pb.MsgProp.Enum(), Entries: batch}
-		if err := r.node.Step(ctx, m); err != nil {
+		batch := r.pending
+		r.pending = nil
+		r.stepping = true
+		r.mu.Unlock()
+		err := r.node.Step(ctx, &pb.Message{Type: pb.MsgProp.Enum(), Entries: batch})
+		r.mu.Lock()
+		r.stepping = false
+		if len(r.pending) > 0 {
+			r.wakeProposer()
+		}
+		r.mu.Unlock()
+		if err != nil {
 			return // stopped
 		}
-		batch = nil // raft now owns the entries' slice
 	}
 }
 

@@ -61,6 +61,10 @@ const (
 	maxPool = 8
 	// ioTimeout is the transport's I/O deadline (raft's examples use 10 s).
 	ioTimeout = 10 * time.Second
+	// logCache is how many recent entries the log cache holds: several of
+	// the largest AppendEntries batches (Consul holds 512 with batches of
+	// 64).
+	logCache = 4096
 	// leaderWait bounds how long Start waits for the first leader.
 	leaderWait = 15 * time.Second
 )
@@ -159,6 +163,15 @@ func (c *cluster) open(i int, trans *raft.NetworkTransport, bootstrap bool) (*re
 			return nil, err
 		}
 		logs, stable, closeStore = s, s, s.Close
+	}
+	// Consul, Nomad and Vault all put raft's LogCache in front of the log
+	// store, so that replication reads recent entries from memory instead
+	// of decoding them back out of bolt.
+	if cached, err := raft.NewLogCache(logCache, logs); err == nil {
+		logs = cached
+	} else {
+		closeStore()
+		return nil, err
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(rdir, 1, hclog.NewNullLogger())
 	if err != nil {
