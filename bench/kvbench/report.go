@@ -18,6 +18,7 @@ type Report struct {
 	Runs       int        `json:"runs"`
 	Peers      []string   `json:"peers"`      // systems compared against
 	Candidates []string   `json:"candidates"` // systems given a ratio to the better peer
+	Notes      []string   `json:"notes"`      // what the systems' settings mean, one line each
 	LoadStart  [3]float64 `json:"load_start"`
 	LoadEnd    [3]float64 `json:"load_end"`
 	Cells      []*Cell    `json:"cells"`
@@ -38,10 +39,11 @@ type Summary struct {
 	OpsPerSec float64 `json:"ops_per_sec"` // median
 	MinOps    float64 `json:"min_ops_per_sec"`
 	MaxOps    float64 `json:"max_ops_per_sec"`
-	P50ms     float64 `json:"p50_ms"`     // median of the runs' p50
-	P99ms     float64 `json:"p99_ms"`     // median of the runs' p99
-	Load1     float64 `json:"load1"`      // median 1-minute load average at the end of the runs
-	OthersCPU float64 `json:"others_cpu"` // median share of the CPUs other processes used (-1: unknown)
+	P50ms     float64 `json:"p50_ms"`        // median of the runs' p50
+	P99ms     float64 `json:"p99_ms"`        // median of the runs' p99
+	CPUus     float64 `json:"cpu_us_per_op"` // median CPU time of this process per write, µs
+	Load1     float64 `json:"load1"`         // median 1-minute load average at the end of the runs
+	OthersCPU float64 `json:"others_cpu"`    // median share of the CPUs other processes used (-1: unknown)
 	// Unreliable says the cell was measured on a busy machine (other
 	// processes used more than a quarter of the CPUs) or that its runs
 	// disagree by more than a quarter of the median.
@@ -101,6 +103,7 @@ func summarize(ss []Sample) Summary {
 		MaxOps:    ops[len(ops)-1],
 		P50ms:     median(pick(func(s Sample) float64 { return ms(s.P50) })),
 		P99ms:     median(pick(func(s Sample) float64 { return ms(s.P99) })),
+		CPUus:     median(pick(func(s Sample) float64 { return float64(s.CPUPerOp) / float64(time.Microsecond) })),
 		Load1:     median(pick(func(s Sample) float64 { return s.Load1 })),
 		OthersCPU: median(pick(func(s Sample) float64 { return s.OthersCPU })),
 	}
@@ -131,10 +134,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "machine: %d CPUs, %s, %s, %s; data in %s (%s)\n", m.CPUs, m.CPUModel, m.Kernel, m.Go, m.DataDir, m.Filesystem)
 	fmt.Fprintf(w, "probes: loopback TCP round trip %.1f µs; 4 KiB append+fsync %.3f ms; 4 KiB overwrite+fdatasync %.3f ms\n",
 		float64(p.LoopbackRTT)/float64(time.Microsecond), ms(p.AppendFsync), ms(p.PreallocSync))
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	fmt.Fprintf(w, "load average: %s at start, %s at end\n\n", loads(r.LoadStart), loads(r.LoadEnd))
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "system\tfsync\tclients\tops/s\t(min–max)\tp50 ms\tp99 ms\tothers' CPU\tload\t"
+	head := "system\tfsync\tclients\tops/s\t(min–max)\tp50 ms\tp99 ms\tCPU µs/op\tothers' CPU\tload\t"
 	if len(r.Candidates) > 0 {
 		head += "× better peer\tp99 × peer\t"
 	}
@@ -144,7 +150,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		s := c.Summary
 		mode := map[bool]string{true: "on", false: "off"}[c.Fsync]
 		if len(c.Samples) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%d\tfailed: %s\t\t\t\t\t\t\n", c.System, mode, c.Clients, strings.Join(c.Errors, "; "))
+			fmt.Fprintf(tw, "%s\t%s\t%d\tfailed: %s\t\t\t\t\t\t\t\n", c.System, mode, c.Clients, strings.Join(c.Errors, "; "))
 			continue
 		}
 		mark := ""
@@ -155,8 +161,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if s.OthersCPU >= 0 {
 			others = fmt.Sprintf("%.0f%%", 100*s.OthersCPU)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s%s\t(%s–%s)\t%.3f\t%.3f\t%s\t%.2f\t", c.System, mode, c.Clients,
-			thousands(s.OpsPerSec), mark, thousands(s.MinOps), thousands(s.MaxOps), s.P50ms, s.P99ms, others, s.Load1)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s%s\t(%s–%s)\t%.3f\t%.3f\t%.0f\t%s\t%.2f\t", c.System, mode, c.Clients,
+			thousands(s.OpsPerSec), mark, thousands(s.MinOps), thousands(s.MaxOps), s.P50ms, s.P99ms, s.CPUus, others, s.Load1)
 		if len(r.Candidates) > 0 {
 			if s.Ratio != nil {
 				fmt.Fprintf(tw, "%.2f (%s)\t%.2f\t", *s.Ratio, s.BetterPeer, *s.P99Ratio)

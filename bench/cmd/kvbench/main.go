@@ -176,6 +176,11 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (failed bool,
 			rep.Candidates = append(rep.Candidates, s.Name())
 		}
 	}
+	for _, s := range systems {
+		if n, ok := notes(o)[s.Name()]; ok {
+			rep.Notes = append(rep.Notes, n)
+		}
+	}
 	rep.Machine = kvbench.Describe(o.dir)
 	if rep.Machine.Filesystem == "tmpfs" && slices.Contains(o.fsync, true) {
 		fmt.Fprintf(stderr, "kvbench: warning: %s is on tmpfs, where fsync costs nothing; fsync-on cells measure no disk\n", o.dir)

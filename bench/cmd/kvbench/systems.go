@@ -25,3 +25,15 @@ func peers(o options) []kvbench.System {
 func candidates(options) []kvbench.System {
 	return nil
 }
+
+// notes say, for the table's header, what a system's settings mean.
+func notes(o options) map[string]string {
+	off := "raft-boltdb with bolt's NoSync (every write still goes through bolt)"
+	if o.hashicorpOff == hraft.InMemory {
+		off = "raft's in-memory log store (no storage work at all)"
+	}
+	return map[string]string{
+		"etcd":      "etcd: one WAL write per Ready, one fdatasync when the Ready must be durable; fsync off skips only the fdatasync",
+		"hashicorp": "hashicorp: raft-boltdb log and stable store behind raft's LogCache; fsync off uses " + off,
+	}
+}
