@@ -17,10 +17,10 @@ import (
 // value of ValueSize bytes under a key drawn uniformly from Keys keys and
 // waiting for the write to be applied before it issues the next.
 type Workload struct {
-	Keys      int           // size of the keyspace
-	ValueSize int           // bytes per value
-	Warmup    time.Duration // run, but not measured, before the window
-	Duration  time.Duration // the measured window
+	Keys      int           `json:"keys"`        // size of the keyspace
+	ValueSize int           `json:"value_size"`  // bytes per value
+	Warmup    time.Duration `json:"warmup_ns"`   // run, but not measured, before the window
+	Duration  time.Duration `json:"duration_ns"` // the measured window
 }
 
 // Sample is one measured run of one cell.

@@ -162,7 +162,7 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 // runs failed.
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (failed bool, err error) {
 	var systems []kvbench.System
-	rep := &kvbench.Report{Workload: o.workload, Runs: o.runs}
+	rep := &kvbench.Report{Workload: o.workload, Runs: o.runs, Peers: []string{}, Candidates: []string{}}
 	chosen := func(s kvbench.System) bool { return o.systems == nil || slices.Contains(o.systems, s.Name()) }
 	for _, s := range peers(o) {
 		if chosen(s) {
