@@ -43,6 +43,10 @@ type Sample struct {
 // random bytes, so nothing downstream can compress them.
 const valuePool = 1024
 
+// stuckAfter is how long the driver waits for writes in flight when the
+// window closes before cancelling them, and again before giving up.
+const stuckAfter = 10 * time.Second
+
 // errRetryPause keeps a client whose Put failed from spinning while the
 // cluster has no leader; failures are counted, not hidden.
 const errRetryPause = time.Millisecond
@@ -157,9 +161,15 @@ func drive(ctx context.Context, c Cluster, clients int, w Workload) (Sample, err
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(stuckAfter):
 		cancel()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(stuckAfter):
+			// A Put that ignores its context (hashicorp's futures cannot
+			// be abandoned) is released when Measure closes the cluster.
+			return Sample{}, fmt.Errorf("writes still in flight %v after the window closed", 2*stuckAfter)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return Sample{}, err
