@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -191,5 +192,36 @@ func TestAMalformedCommandIsAnErrorNotAPanic(t *testing.T) {
 	id, k, v, err := decodeCommand(encodeCommand(7, "key", []byte("value")))
 	if err != nil || id != 7 || k != "key" || string(v) != "value" {
 		t.Fatalf("round trip gave %d %q %q %v", id, k, v, err)
+	}
+}
+
+func TestALeaderThatCannotWriteItsLogFailsTheWriteInsteadOfHangingAndCloseSaysWhy(t *testing.T) {
+	c, err := start(t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	putAll(t, c, 0, 10)
+	lead := c.leader()
+	if lead == nil {
+		t.Fatal("no leader")
+	}
+	// The disk goes away under the leader: its next log write fails.
+	lead.wal.f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = lead.propose(ctx, 1<<40, encodeCommand(1<<40, "k", value(1)))
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("a write to a leader that cannot persist returned %v (context: %v), want a prompt error", err, ctx.Err())
+	}
+	if c.leader() == lead {
+		t.Fatal("the failed leader is still chosen for writes")
+	}
+	if err := lead.propose(ctx, 1<<41, encodeCommand(1<<41, "k", value(2))); err == nil || ctx.Err() != nil {
+		t.Fatalf("a second write to the failed replica returned %v", err)
+	}
+	err = c.kill(lead.id)
+	if err == nil || !strings.Contains(err.Error(), "wal: write") {
+		t.Fatalf("stopping the failed replica returned %v, want the WAL write error", err)
 	}
 }

@@ -156,8 +156,10 @@ func (r *replica) readyLoop() {
 				}
 			}
 			if !raft.IsEmptySnap(rd.Snapshot) {
-				// The log is never compacted, so no leader sends a
-				// snapshot past the bootstrap one.
+				// Only a follower that fell keepEntries behind the
+				// leader's compaction gets one, and the compaction
+				// snapshot carries no state (see compact): stop loudly
+				// rather than apply an empty state.
 				r.fail(fmt.Errorf("replica %d: unexpected snapshot at index %d", r.id, rd.Snapshot.GetMetadata().GetIndex()))
 				return
 			}
@@ -270,6 +272,10 @@ func (r *replica) propose(ctx context.Context, id uint64, data []byte) error {
 	ch := make(chan error, 1)
 	e := &pb.Entry{Data: data}
 	r.mu.Lock()
+	if e := r.err.Load(); e != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("replica %d has stopped: %w", r.id, *e)
+	}
 	r.waiters[id] = ch
 	if r.stepping {
 		r.pending = append(r.pending, e)
@@ -367,6 +373,8 @@ func (r *replica) dropWaiters() {
 // loops: a replica that cannot persist must not go on acknowledging.
 func (r *replica) fail(err error) {
 	r.err.CompareAndSwap(nil, &err)
+	r.lead.Store(0) // Put stops choosing this replica
+	r.dropWaiters()
 }
 
 // stop halts the node, the transport and the loops, and closes the log.
