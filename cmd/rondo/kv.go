@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -159,10 +157,11 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 		}
 		replicas = l.Replicas
 	} else {
-		r, err := startKVReplica(f, log, registerer)
+		r, closeStore, err := startKVReplica(f, log, registerer)
 		if err != nil {
 			return err
 		}
+		defer closeStore() // after serveKV has stopped the replica
 		replicas = []*kv.Replica{r}
 	}
 	for _, r := range replicas {
@@ -217,42 +216,41 @@ func serveKV(ctx context.Context, replicas []*kv.Replica, data string) error {
 	return nodeFailedError{fmt.Errorf("replica %d stopped and this process exits: %w%s", failed.Service.ID(), failed.Err(), where)}
 }
 
-// startKVReplica runs replica --id of the --config cluster.
-func startKVReplica(f kvFlags, log *slog.Logger, reg prometheus.Registerer) (*kv.Replica, error) {
+// startKVReplica runs replica --id of the --config cluster; the function
+// it returns closes the replica's store, once the replica has stopped.
+func startKVReplica(f kvFlags, log *slog.Logger, reg prometheus.Registerer) (*kv.Replica, func(), error) {
 	if f.id < 0 {
-		return nil, usagef("--id I is required with --config")
+		return nil, nil, usagef("--id I is required with --config")
 	}
 	cfg, err := cluster.LoadConfig(f.config)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, nil, usageError{err}
 	}
 	if f.id >= len(cfg.Nodes) {
-		return nil, usagef("--id %d is not in %s, whose nodes are 0..%d", f.id, f.config, len(cfg.Nodes)-1)
+		return nil, nil, usagef("--id %d is not in %s, whose nodes are 0..%d", f.id, f.config, len(cfg.Nodes)-1)
 	}
 	id := core.NodeID(f.id)
 	idn, err := cfg.Identity(id)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, nil, usageError{err}
 	}
 	var storage core.Storage = &core.MemStorage{}
 	incarnation := 0
+	closeStore := func() {}
 	if f.data != "" {
-		fs, err := cluster.OpenFileStorage(filepath.Join(f.data, "kv"))
+		st, inc, err := openData(f.data, "rondo kv lattice", kvLegacy, log)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, nil, storageError(err)
 		}
-		storage = fs
-		// Count starts, so that the process knows it restarted.
-		if b, ok := fs.Get("kv-incarnation"); ok {
-			v, _ := binary.Uvarint(b)
-			incarnation = int(v) + 1
-		}
-		if err := fs.Put("kv-incarnation", binary.AppendUvarint(nil, uint64(incarnation))); err != nil {
-			return nil, err
-		}
+		storage, incarnation, closeStore = st, inc, func() { st.Close() }
 	}
-	return kv.StartReplica(kv.ReplicaConfig{
+	r, err := kv.StartReplica(kv.ReplicaConfig{
 		ID: id, Addrs: cfg.Addrs(), Identity: idn, Storage: storage, Incarnation: incarnation,
 		HTTP: f.http, Admin: f.admin, Logger: log, Options: kv.Options{Causal: f.causal}, Registerer: reg,
 	})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	return r, closeStore, nil
 }
