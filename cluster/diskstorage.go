@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,6 +100,10 @@ func OpenDiskStorage(dir string, o DiskOptions) (*DiskStorage, error) {
 		return nil, err
 	}
 	existing := len(ents) > 0
+	if existing && !slices.ContainsFunc(ents, isManifestMarker) {
+		// Refused before Pebble sees it: Pebble would leave a LOCK file.
+		return nil, notAStore(dir, ents)
+	}
 	s := &DiskStorage{dir: dir, fsyncs: new(atomic.Uint64), h: newHealth()}
 	log := o.Logger.With("store", dir)
 	opts := &pebble.Options{
@@ -113,8 +118,13 @@ func OpenDiskStorage(dir string, o DiskOptions) (*DiskStorage, error) {
 		return nil, openError(dir, ents, err)
 	}
 	s.db = db
-	if err := s.claim(o); err != nil {
+	if err := s.claim(o, !existing); err != nil {
 		db.Close()
+		if !existing {
+			// This Open made every file there: leave the directory as
+			// empty as it found it, so that the next start begins afresh.
+			emptyDir(dir)
+		}
 		return nil, err
 	}
 	return s, nil
@@ -163,19 +173,38 @@ func openError(dir string, ents []os.DirEntry, err error) error {
 	case errors.Is(err, ErrStorageFailed):
 		return fmt.Errorf("storage: opening %s: %w", dir, err)
 	case strings.Contains(msg, "does not exist"):
-		var names []string
-		for _, e := range ents[:min(len(ents), 3)] {
-			names = append(names, e.Name())
-		}
-		more := ""
-		if len(ents) > 3 {
-			more = fmt.Sprintf(" and %d more", len(ents)-3)
-		}
-		return fmt.Errorf("storage: %s is not empty and holds no rondo store (it has %s%s): give a new or empty directory", dir, strings.Join(names, ", "), more)
+		return notAStore(dir, ents)
 	case strings.Contains(msg, "lock"), strings.Contains(msg, "resource temporarily unavailable"):
 		return fmt.Errorf("storage: %s is in use by another process or node (%v): one node per data directory", dir, err)
 	}
 	return fmt.Errorf("storage: opening %s: %w: %w", dir, ErrStorageFailed, err)
+}
+
+// emptyDir removes what dir holds (best effort).
+func emptyDir(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+}
+
+// notAStore is the refusal of a directory that holds files but no store.
+func notAStore(dir string, ents []os.DirEntry) error {
+	var names []string
+	for _, e := range ents[:min(len(ents), 3)] {
+		names = append(names, e.Name())
+	}
+	more := ""
+	if len(ents) > 3 {
+		more = fmt.Sprintf(" and %d more", len(ents)-3)
+	}
+	return fmt.Errorf("storage: %s is not empty and holds no rondo store (it has %s%s): give a new or empty directory", dir, strings.Join(names, ", "), more)
+}
+
+// isManifestMarker reports whether e is the file by which Pebble finds a
+// database's current manifest: a directory without one holds no database.
+func isManifestMarker(e os.DirEntry) bool {
+	return strings.HasPrefix(e.Name(), "marker.manifest.") || e.Name() == "CURRENT"
 }
 
 // clearAbandoned empties dir if it holds only the first files of a store
@@ -188,7 +217,7 @@ func clearAbandoned(dir string, ents []os.DirEntry) ([]os.DirEntry, error) {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, "marker.manifest.") || !pebbleFile(name) {
+		if e.IsDir() || isManifestMarker(e) || !pebbleFile(name) {
 			return ents, nil // a database, or not Pebble's
 		}
 	}
@@ -215,9 +244,14 @@ func pebbleFile(name string) bool {
 	return false
 }
 
-// claim checks the store's owner, or makes it o.Owner's: a store with no
-// owner and no keys is new (or its creation was cut short by a crash).
-func (s *DiskStorage) claim(o DiskOptions) error {
+// claim checks the store's owner, or makes it o.Owner's when this Open
+// created the database. A database that existed before without an owner
+// is refused, even an empty one: it is either another program's, or one
+// whose creation was cut short after Pebble's first files, or one whose
+// log lost its first record (a Pebble log is replayed up to its first bad
+// record); reading it as a new store could make a node forget what it had
+// promised.
+func (s *DiskStorage) claim(o DiskOptions, created bool) error {
 	owner, ok := s.Meta(ownerMeta)
 	if ok {
 		if string(owner) != o.Owner {
@@ -225,11 +259,14 @@ func (s *DiskStorage) claim(o DiskOptions) error {
 		}
 		return s.readFailure()
 	}
-	if s.any() {
-		return fmt.Errorf("storage: %s holds a Pebble database that rondo did not write (no owner): give a new or empty directory", s.dir)
-	}
 	if err := s.readFailure(); err != nil {
 		return err
+	}
+	if !created {
+		if s.any() {
+			return fmt.Errorf("storage: %s holds a Pebble database that rondo did not write (no owner record): give a new or empty directory", s.dir)
+		}
+		return fmt.Errorf("storage: %s holds an empty store with no owner record: its creation was cut short, or its log lost its first record; remove the directory to start afresh", s.dir)
 	}
 	s.PutMeta(ownerMeta, []byte(o.Owner))
 	if o.Create != nil {
@@ -287,6 +324,9 @@ func (s *DiskStorage) Delete(key string) error {
 func (s *DiskStorage) Keys(prefix string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
 	lo := []byte(procPrefix + prefix)
 	o := &pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)}
 	var it *pebble.Iterator
@@ -360,6 +400,9 @@ func (s *DiskStorage) SetIncarnation(n int) error {
 func (s *DiskStorage) get(key string) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil, false
+	}
 	var v []byte
 	var closer io.Closer
 	var err error
