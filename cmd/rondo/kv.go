@@ -101,7 +101,7 @@ docs/replication.md describes the protocol and the API.`,
 	fl.BoolVar(&f.causal, "causal", false, "keys are multi-value registers: concurrent writes are kept as siblings (default: last writer wins)")
 	fl.BoolVar(&f.admin, "admin", false, "serve POST /admin/partition and /admin/heal (always on in the embedded mode)")
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until SIGINT/SIGTERM)")
-	fl.StringVar(&f.debug, "debug", "", "serve /metrics (transport metrics) and /debug/pprof/ on this address")
+	fl.StringVar(&f.debug, "debug", "", "serve /metrics (transport, batch and storage metrics) and /debug/pprof/ on this address")
 	fl.BoolVar(&f.asJSON, "json", false, "print the replicas' addresses as one JSON object")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log debug events")
 	return cmd
