@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/fault"
 	"github.com/rondo-dev/rondo/transport"
@@ -426,5 +428,49 @@ func (bigWriter) Handle(ctx core.Context, ev core.Event) {
 	if r, ok := ev.(core.Request); ok {
 		ctx.Storage().Put(fmt.Sprint("big/", r.Body), randomBytes(64<<10, uint64(r.Body.(int))))
 		ctx.Output(r.Body)
+	}
+}
+
+// A node's metrics say how many events it handled, in how many batches,
+// how many commits wrote and how many fsyncs the store made.
+func TestANodeCountsItsEventsBatchesCommitsAndFsyncs(t *testing.T) {
+	st := newSeam(t, t.TempDir())
+	reg := prometheus.NewRegistry()
+	n := startTestNode(t, NodeConfig{
+		New: func() core.Process { return echoer{} }, Storage: st, Registerer: reg,
+		Output: func(Output) { st.outputs.Add(1) },
+	}, 1)
+	fsyncs := st.Fsyncs()
+	fillInbox(t, n, st, 100)
+	<-n.Barrier()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.GetCounter() != nil:
+				got[mf.GetName()] += m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[mf.GetName()+"_count"] += float64(m.GetHistogram().GetSampleCount())
+				got[mf.GetName()+"_sum"] += m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	// Init, then request 0 alone, then requests 1..99 in one batch.
+	want := map[string]float64{
+		MetricEvents: 101, MetricBatchEvents + "_count": 3, MetricBatchEvents + "_sum": 101,
+		MetricCommits: 2, MetricCommitSeconds + "_count": 2,
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s = %v, want %v", name, got[name], w)
+		}
+	}
+	// One fsync per commit, give or take Pebble's own housekeeping.
+	if f := got[MetricFsyncs]; f < float64(fsyncs+2) || f > float64(st.Fsyncs()) {
+		t.Errorf("%s = %v, want at least %d and at most %d", MetricFsyncs, f, fsyncs+2, st.Fsyncs())
 	}
 }

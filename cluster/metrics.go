@@ -72,8 +72,10 @@ func (m *nodeMetrics) Collect(ch chan<- prometheus.Metric) {
 
 // batched records a batch of events and, if it wrote, its commit.
 func (m *nodeMetrics) batched(events int, wrote bool, commit time.Duration) {
-	m.events.Add(float64(events))
-	m.batch.Observe(float64(events))
+	if events > 0 { // a batch of barriers only is not a batch of events
+		m.events.Add(float64(events))
+		m.batch.Observe(float64(events))
+	}
 	if wrote {
 		m.commits.Inc()
 		m.commitS.Observe(commit.Seconds())
