@@ -109,7 +109,6 @@ func TestADiskStorageKeepsWhatItCommittedAndNothingElse(t *testing.T) {
 // puts and deletes alike — and Rollback takes them all back.
 func TestReadsInABatchSeeItsOwnWritesAndRollbackForgetsThem(t *testing.T) {
 	s := openStore(t, t.TempDir())
-	defer s.Close()
 	s.Put("a", []byte("1"))
 	s.Put("b", []byte("2"))
 	if err := s.Commit(); err != nil {
@@ -139,6 +138,17 @@ func TestReadsInABatchSeeItsOwnWritesAndRollbackForgetsThem(t *testing.T) {
 	v[0] = 'X'
 	if w, _ := s.Get("a"); string(w) != "1" {
 		t.Fatalf("a = %q after its copy was changed", w)
+	}
+	// A closed store reads nothing and refuses writes, without panicking.
+	s.Close()
+	if _, ok := s.Get("a"); ok || s.Keys("") != nil {
+		t.Fatal("a closed store still reads")
+	}
+	if err := s.Put("a", nil); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("Put on a closed store: %v", err)
+	}
+	if err := s.Commit(); err == nil {
+		t.Fatal("Commit on a closed store succeeded")
 	}
 }
 

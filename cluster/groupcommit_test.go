@@ -474,3 +474,38 @@ func TestANodeCountsItsEventsBatchesCommitsAndFsyncs(t *testing.T) {
 		t.Errorf("%s = %v, want at least %d and at most %d", MetricFsyncs, f, fsyncs+2, st.Fsyncs())
 	}
 }
+
+// chainer writes key i only if key i-1 is there: within a batch it must
+// read the writes of the batch's earlier events, not yet committed.
+type chainer struct{}
+
+func (chainer) Init(core.Context) {}
+func (chainer) Handle(ctx core.Context, ev core.Event) {
+	if r, ok := ev.(core.Request); ok {
+		i := r.Body.(int)
+		if _, ok := ctx.Storage().Get(fmt.Sprintf("k/%06d", i-1)); i > 0 && !ok {
+			ctx.Fail(fmt.Errorf("request %d does not see the write of request %d", i, i-1))
+			return
+		}
+		ctx.Storage().Put(fmt.Sprintf("k/%06d", i), nil)
+		ctx.Output(i)
+	}
+}
+
+// On a node, a handler reads what earlier handlers of its batch wrote.
+func TestAHandlerReadsTheWritesOfItsBatch(t *testing.T) {
+	st := newSeam(t, t.TempDir())
+	n := startTestNode(t, NodeConfig{
+		New: func() core.Process { return chainer{} }, Storage: st,
+		Output: func(Output) { st.outputs.Add(1) },
+	}, 0)
+	fillInbox(t, n, st, 200)
+	select {
+	case <-n.Barrier():
+	case <-n.Done():
+		t.Fatalf("node stopped: %v", n.Err())
+	}
+	if got := st.commits(); !slices.Equal(got, []int{1, 199}) {
+		t.Fatalf("writes per commit = %v, want [1 199]", got)
+	}
+}

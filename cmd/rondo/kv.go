@@ -68,7 +68,8 @@ Without --config, rondo kv runs --replicas replicas (default 3) in this
 process over loopback TLS with an ephemeral CA, and prints each replica's HTTP
 address. With --config FILE --id I (a cluster.json from rondo certs) it runs
 replica I alone, as one OS process per replica; --data DIR keeps its store
-across restarts. --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
+across restarts (an embedded store in DIR/store; a write is acknowledged once
+committed there, with one fsync per batch of requests: docs/storage.md). --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
 POST /admin/heal, which cut and restore this process's links (in the embedded
 mode, the whole cluster's): for tests and demonstrations.
 
