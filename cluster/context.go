@@ -27,7 +27,9 @@ func (c *nodeContext) SetTimer(key string, after time.Duration) {
 func (c *nodeContext) CancelTimer(key string) { c.n.timers.cancel(key) }
 
 // Send encodes msg with the codec even for the node itself, so a message
-// that cannot cross the network fails here too.
+// that cannot cross the network fails here too. A message to a peer leaves
+// when the batch is committed; a message to self is handled in the same
+// batch, after the messages to self sent before it.
 func (c *nodeContext) Send(to core.NodeID, msg any) {
 	n := c.n
 	if n.failed != nil {
@@ -53,9 +55,7 @@ func (c *nodeContext) Send(to core.NodeID, msg any) {
 		n.local = append(n.local, core.Message{From: to, Body: body})
 		return
 	}
-	if err := n.tr.Send(to, payload); err != nil {
-		n.log.Debug("send failed", "to", uint32(to), "reason", err.Error())
-	}
+	n.cur.sends = append(n.cur.sends, outgoing{to, payload}) // leaves when the batch is committed
 }
 
 // Fail stops the node for good when the current handler returns; see
@@ -66,9 +66,11 @@ func (c *nodeContext) Fail(err error) {
 	}
 }
 
+// Output is held until the batch is committed, then handed to
+// NodeConfig.Output; At is when the process output it.
 func (c *nodeContext) Output(v any) {
 	if c.n.failed == nil && c.n.cfg.Output != nil {
-		c.n.cfg.Output(Output{Node: c.n.cfg.ID, Incarnation: c.n.cfg.Incarnation, At: c.Now(), Value: v})
+		c.n.cur.outputs = append(c.n.cur.outputs, Output{Node: c.n.cfg.ID, Incarnation: c.n.cfg.Incarnation, At: c.Now(), Value: v})
 	}
 }
 

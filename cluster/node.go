@@ -31,16 +31,23 @@ type NodeConfig struct {
 	Codec core.Codec
 	// New builds the process; it is called once per incarnation.
 	New func() core.Process
-	// Storage survives crashes (default: a fresh MemStorage).
+	// Storage survives crashes (default: a fresh MemStorage). A
+	// BatchStorage (DiskStorage) is committed once per batch of events,
+	// before any effect of the batch leaves the node; any other Storage is
+	// written through at every Put.
 	Storage core.Storage
+	// MaxBatch bounds the events handled in one batch, between two
+	// commits (default DefaultMaxBatch).
+	MaxBatch int
 	// Incarnation is 0 for a first start; a restart passes the next number
 	// and the process gets core.Restart after Init.
 	Incarnation int
 	// Seed seeds the process's Rand (mixed with id and incarnation).
 	Seed uint64
-	// Output receives what the process outputs; OnRequest sees each client
-	// request just before the process handles it. Both run on the node's
-	// goroutine and must not block for long.
+	// Output receives what the process outputs, once the batch that output
+	// it is committed; OnRequest sees each client request just before the
+	// process handles it. Both run on the node's goroutine and must not
+	// block for long.
 	Output    func(Output)
 	OnRequest func(body any)
 	// Faults injects message faults (optional).
@@ -80,9 +87,13 @@ type Node struct {
 	stopOnce sync.Once
 	done     chan struct{}
 	err      error // a panic or a fail-stop, set before done closes
-	coll     prometheus.Collector
+	colls    []prometheus.Collector
 	store    core.Storage // cfg.Storage with the fail-stop policy
+	batcher  BatchStorage // cfg.Storage, if it commits in batches
+	cur      batch        // the batch being handled
+	metrics  *nodeMetrics
 	maxMsg   int
+	maxBatch int
 	// failed is set by Context.Fail (or a failed storage write) on the
 	// node's goroutine; it silences the rest of the handler, and the loop
 	// stops after it.
@@ -94,6 +105,13 @@ type Node struct {
 // makes transport readers wait, which is back-pressure on the TCP
 // connection, never loss.
 const inboxLen = 4096
+
+// DefaultMaxBatch is how many events a node handles at most between two
+// storage commits, unless NodeConfig.MaxBatch says otherwise. A batch is
+// whatever waits in the inbox when the previous one is committed, so it is
+// as large as the load makes it; the bound keeps the first event's effects
+// from waiting behind an unbounded number of others.
+const DefaultMaxBatch = 1024
 
 // StartNode starts the transport and the node's goroutine, which calls Init
 // (and Handle(Restart) for a restart) before anything else.
@@ -121,10 +139,16 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	for i := range cfg.Addrs {
 		n.nodes = append(n.nodes, core.NodeID(i))
 	}
-	n.store = core.FailStop(cfg.Storage, func(err error) { (&nodeContext{n}).Fail(err) })
+	n.batcher, _ = cfg.Storage.(BatchStorage)
+	n.store = core.FailStop(writeMarker{cfg.Storage, &n.cur.wrote}, func(err error) { (&nodeContext{n}).Fail(err) })
+	n.metrics = newNodeMetrics(cfg.Storage)
 	n.maxMsg = cfg.MaxFrame
 	if n.maxMsg <= 0 {
 		n.maxMsg = core.MaxMessageSize
+	}
+	n.maxBatch = cfg.MaxBatch
+	if n.maxBatch <= 0 {
+		n.maxBatch = DefaultMaxBatch
 	}
 	n.timers.init(n)
 	tr, err := transport.New(context.Background(), transport.Config{
@@ -137,10 +161,13 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	}
 	n.tr = tr
 	if cfg.Registerer != nil {
-		n.coll = tr.Collector()
-		if err := cfg.Registerer.Register(n.coll); err != nil {
-			tr.Close()
-			return nil, fmt.Errorf("cluster: registering node %d metrics: %w", cfg.ID, err)
+		for _, c := range []prometheus.Collector{tr.Collector(), n.metrics} {
+			if err := cfg.Registerer.Register(c); err != nil {
+				n.unregister()
+				tr.Close()
+				return nil, fmt.Errorf("cluster: registering node %d metrics: %w", cfg.ID, err)
+			}
+			n.colls = append(n.colls, c)
 		}
 	}
 	n.start = time.Now()
@@ -193,10 +220,29 @@ func (n *Node) Stop() {
 		<-n.done
 		n.timers.stopAll()
 		n.tr.Close()
-		if n.coll != nil {
-			n.cfg.Registerer.Unregister(n.coll)
-		}
+		n.unregister()
 	})
+}
+
+func (n *Node) unregister() {
+	for _, c := range n.colls {
+		n.cfg.Registerer.Unregister(c)
+	}
+	n.colls = nil
+}
+
+// Barrier returns a channel that is closed once every event handed to the
+// node before the call (by Submit, or by the network) has been handled and
+// the batch it was in committed: what those events stored is durable, and
+// what they sent and output has left the node. A service that answers a
+// client from inside a handler (through a callback, as package kv does)
+// waits for it before answering, so that no client ever sees state a crash
+// could take back. If the node stops first the channel is never closed:
+// wait on Done as well.
+func (n *Node) Barrier() <-chan struct{} {
+	ch := make(chan struct{})
+	n.post(barrier{ch})
+	return ch
 }
 
 // Done is closed when the node's goroutine has ended (Stop, a panic in the
@@ -223,49 +269,18 @@ func (n *Node) loop() {
 		if r := recover(); r != nil {
 			// A bug in the protocol stops this node like a crash; the panic
 			// is reported rather than taking down every node in the process.
+			n.discard()
 			n.err = fmt.Errorf("node %d process panicked: %v", n.cfg.ID, r)
 			n.log.Error("process panicked; node stopped", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()
 	ctx := &nodeContext{n}
 	n.proc.Init(ctx)
+	n.cur.events++
 	if n.failed == nil && n.cfg.Incarnation > 0 {
 		n.proc.Handle(ctx, core.Restart{Incarnation: n.cfg.Incarnation})
+		n.cur.events++
 	}
-	for {
-		if n.failed != nil {
-			n.err = fmt.Errorf("node %d: %w: %w", n.cfg.ID, ErrFailStop, n.failed)
-			n.log.Error("node stopped for good (fail-stop); fix the cause and restart it", "reason", n.failed.Error())
-			return
-		}
-		if len(n.local) > 0 {
-			m := n.local[0]
-			n.local = n.local[1:]
-			n.proc.Handle(ctx, m)
-			continue
-		}
-		select {
-		case <-n.stopping:
-			return
-		case ev := <-n.inbox:
-			select {
-			case <-n.stopping:
-				return // a crash is immediate: nothing more is handled
-			default:
-			}
-			switch ev := ev.(type) {
-			case timerFired:
-				if n.timers.fired(ev) {
-					n.proc.Handle(ctx, core.Timer{Key: ev.key})
-				}
-			case core.Request:
-				if n.cfg.OnRequest != nil {
-					n.cfg.OnRequest(ev.Body)
-				}
-				n.proc.Handle(ctx, ev)
-			case core.Message:
-				n.proc.Handle(ctx, ev)
-			}
-		}
+	for n.commit() && n.gather(ctx) {
 	}
 }

@@ -37,7 +37,9 @@ type Context interface {
 	Now() time.Duration
 	// Send hands msg to the network for delivery to node to. Delivery is not
 	// guaranteed: the world may lose, duplicate, delay or reorder it. Sending
-	// to oneself is delivered like any other message.
+	// to oneself is delivered like any other message. The message leaves
+	// the node only once what the handler (and every earlier one) wrote to
+	// Storage is durable.
 	Send(to NodeID, msg any)
 	// SetTimer arms (or re-arms) the timer named key to fire after the given
 	// duration as a Timer event. Timers do not survive a crash.
@@ -47,10 +49,14 @@ type Context interface {
 	// Rand is this incarnation's source of randomness; seeded in the
 	// simulator so that runs replay exactly.
 	Rand() *rand.Rand
-	// Storage is what survives a crash of this node.
+	// Storage is what survives a crash of this node. What a handler writes
+	// there is durable before anything it sends or outputs leaves the node
+	// (see Storage for the contract and how each world keeps it).
 	Storage() Storage
 	// Output reports a value to the environment: a delivery, a decision, a
-	// reply to a client. Outputs are what properties are checked on.
+	// reply to a client. Outputs are what properties are checked on. Like a
+	// message, an output is seen only once what the handler wrote is
+	// durable.
 	Output(v any)
 	// Logger logs with the node's identity attached.
 	Logger() *slog.Logger

@@ -6,9 +6,26 @@ import (
 	"sync"
 )
 
-// Storage is the state of a node that survives a crash. Put and Delete are
-// durable when they return: the real runtime writes through to disk with
-// fsync; the simulator keeps the map across a crash and a restart.
+// Storage is the state of a node that survives a crash.
+//
+// The contract, in every world: a write (Put or Delete) is durable before
+// any effect of the handler that made it leaves the node — before any
+// message it sent reaches the network, any output it made is seen, and
+// any later handler's effect too. A crash loses only writes none of whose
+// effects (and no later handler's) ever left. Reads (Get, Keys) see every
+// write made so far, durable or not yet.
+//
+// The simulator's Storage (MemStorage) is durable at once: the map is kept
+// across a crash and a restart. The real runtime (package cluster) commits
+// in groups: a node handles a batch of events, writes all their changes
+// with one fsync, and only then lets their messages and outputs leave, so
+// a write may become durable only when its handler's batch ends — which no
+// process can tell from the outside, since nothing it did has left before.
+// A process therefore writes what a message or reply depends on before it
+// sends it, in the same handler or an earlier one, and needs nothing else.
+// Effects that bypass Context — a callback a request carries, run inside
+// the handler — are not held back; a service answering through one waits
+// for the write to be durable first (cluster.Node.Barrier).
 //
 // A write that fails (a full disk, an I/O error) stops the node: the
 // Storage a world hands a process calls Context.Fail with the error before

@@ -59,6 +59,9 @@ type Admin interface {
 type Runner interface {
 	// Submit hands the process a request; false if it has stopped.
 	Submit(body any) bool
+	// Barrier is closed once every request submitted before it has been
+	// handled and what it stored is durable (cluster.Node.Barrier).
+	Barrier() <-chan struct{}
 	// Done is closed when the process has stopped; Err then says why
 	// (nil after a clean stop).
 	Done() <-chan struct{}
@@ -174,7 +177,11 @@ func (e errStopped) Error() string {
 const replicaTimeout = 10 * time.Second
 
 // do runs ops on the replica's goroutine, then waits until the replica has
-// handled them all — or the client went away (ctx), or the replica stopped.
+// handled them all and made what they stored durable — or the client went
+// away (ctx), or the replica stopped. The callbacks of ops run inside the
+// replica's handlers, before their batch is committed: what they learn is
+// not for the client's eyes until the barrier says it is durable, since a
+// crash before the commit would take it back.
 func (s *Service) do(ctx context.Context, ops ...any) error {
 	s.mu.Lock()
 	run := s.run
@@ -182,17 +189,17 @@ func (s *Service) do(ctx context.Context, ops ...any) error {
 	if run == nil {
 		return errStopped{id: s.id}
 	}
-	done := make(chan struct{})
-	for _, op := range append(ops, replica.Read[*Store](func(*Store) { close(done) })) {
+	for _, op := range ops {
 		if !run.Submit(op) {
 			<-run.Done()
 			return errStopped{s.id, run.Err()}
 		}
 	}
+	durable := run.Barrier()
 	timer := time.NewTimer(replicaTimeout)
 	defer timer.Stop()
 	select {
-	case <-done:
+	case <-durable:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -14,7 +14,7 @@ import (
 // fullDisk mounts a tmpfs of one page at dir and fills it, so that the next
 // file written there fails with ENOSPC as on a full disk. It skips the test
 // where mounting is not allowed (not root, or no mount namespace rights).
-// The returned function frees the space again.
+// The returned function frees the space again, and makes room (64 MiB).
 func fullDisk(t *testing.T, dir string) (free func()) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -42,18 +42,24 @@ func fullDisk(t *testing.T, dir string) (free func()) {
 		if err := os.Remove(filler); err != nil {
 			t.Fatal(err)
 		}
+		if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
+			t.Fatalf("remount: %v: %s", err, out)
+		}
 	}
 }
 
-// A node whose disk is full stops for good, says why, and exits 4; given
-// space again, it restarts on the same data and works.
+// A node whose disk is full stops for good, says why, and exits 4 (its
+// store cannot even be created); given space again, it restarts on the
+// same data and works. (A disk that fills while the node runs fails a
+// commit: cluster's TestAFullDiskFailsTheCommitAndTheStoreRecoversWithSpace
+// and rondo kv's TestAKVReplicaWhoseDiskFillsUpExitsAndRecoversWithSpace.)
 func TestANodeOnAFullDiskStopsLoudlyAndRecoversWithSpace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and starts OS processes")
 	}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	free := fullDisk(t, filepath.Join(data, "storage")) // the protocol's storage; the incarnation counter lives beside it
+	free := fullDisk(t, data)
 	bin := buildRondo(t)
 	runTool(t, bin, "certs", "--out", filepath.Join(dir, "c"), "--nodes", "1")
 	cfg := filepath.Join(dir, "c", "cluster.json")
@@ -68,7 +74,8 @@ func TestANodeOnAFullDiskStopsLoudlyAndRecoversWithSpace(t *testing.T) {
 	if code := node.cmd.ProcessState.ExitCode(); code != exitNodeFailed {
 		t.Fatalf("exit %d on a full disk, want %d", code, exitNodeFailed)
 	}
-	if log := node.stderr.String(); !strings.Contains(log, "fail-stop") || !strings.Contains(log, "no space left on device") {
+	if log := node.stderr.String(); !strings.Contains(log, "storage failed") || !strings.Contains(log, "no space left on device") ||
+		!strings.Contains(log, "start it again on the same --data") {
 		t.Fatalf("the node did not say why it stopped:\n%s", log)
 	}
 	if got := node.count(); got != 0 {

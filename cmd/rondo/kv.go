@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -70,7 +68,8 @@ Without --config, rondo kv runs --replicas replicas (default 3) in this
 process over loopback TLS with an ephemeral CA, and prints each replica's HTTP
 address. With --config FILE --id I (a cluster.json from rondo certs) it runs
 replica I alone, as one OS process per replica; --data DIR keeps its store
-across restarts. --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
+across restarts (an embedded store in DIR/store; a write is acknowledged once
+committed there, with one fsync per batch of requests: docs/storage.md). --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
 POST /admin/heal, which cut and restore this process's links (in the embedded
 mode, the whole cluster's): for tests and demonstrations.
 
@@ -103,7 +102,7 @@ docs/replication.md describes the protocol and the API.`,
 	fl.BoolVar(&f.causal, "causal", false, "keys are multi-value registers: concurrent writes are kept as siblings (default: last writer wins)")
 	fl.BoolVar(&f.admin, "admin", false, "serve POST /admin/partition and /admin/heal (always on in the embedded mode)")
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until SIGINT/SIGTERM)")
-	fl.StringVar(&f.debug, "debug", "", "serve /metrics (transport metrics) and /debug/pprof/ on this address")
+	fl.StringVar(&f.debug, "debug", "", "serve /metrics (transport, batch and storage metrics) and /debug/pprof/ on this address")
 	fl.BoolVar(&f.asJSON, "json", false, "print the replicas' addresses as one JSON object")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log debug events")
 	return cmd
@@ -159,10 +158,11 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 		}
 		replicas = l.Replicas
 	} else {
-		r, err := startKVReplica(f, log, registerer)
+		r, closeStore, err := startKVReplica(f, log, registerer)
 		if err != nil {
 			return err
 		}
+		defer closeStore() // after serveKV has stopped the replica
 		replicas = []*kv.Replica{r}
 	}
 	for _, r := range replicas {
@@ -217,42 +217,41 @@ func serveKV(ctx context.Context, replicas []*kv.Replica, data string) error {
 	return nodeFailedError{fmt.Errorf("replica %d stopped and this process exits: %w%s", failed.Service.ID(), failed.Err(), where)}
 }
 
-// startKVReplica runs replica --id of the --config cluster.
-func startKVReplica(f kvFlags, log *slog.Logger, reg prometheus.Registerer) (*kv.Replica, error) {
+// startKVReplica runs replica --id of the --config cluster; the function
+// it returns closes the replica's store, once the replica has stopped.
+func startKVReplica(f kvFlags, log *slog.Logger, reg prometheus.Registerer) (*kv.Replica, func(), error) {
 	if f.id < 0 {
-		return nil, usagef("--id I is required with --config")
+		return nil, nil, usagef("--id I is required with --config")
 	}
 	cfg, err := cluster.LoadConfig(f.config)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, nil, usageError{err}
 	}
 	if f.id >= len(cfg.Nodes) {
-		return nil, usagef("--id %d is not in %s, whose nodes are 0..%d", f.id, f.config, len(cfg.Nodes)-1)
+		return nil, nil, usagef("--id %d is not in %s, whose nodes are 0..%d", f.id, f.config, len(cfg.Nodes)-1)
 	}
 	id := core.NodeID(f.id)
 	idn, err := cfg.Identity(id)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, nil, usageError{err}
 	}
 	var storage core.Storage = &core.MemStorage{}
 	incarnation := 0
+	closeStore := func() {}
 	if f.data != "" {
-		fs, err := cluster.OpenFileStorage(filepath.Join(f.data, "kv"))
+		st, inc, err := openData(f.data, "rondo kv lattice", kvLegacy, log)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, nil, storageError(err)
 		}
-		storage = fs
-		// Count starts, so that the process knows it restarted.
-		if b, ok := fs.Get("kv-incarnation"); ok {
-			v, _ := binary.Uvarint(b)
-			incarnation = int(v) + 1
-		}
-		if err := fs.Put("kv-incarnation", binary.AppendUvarint(nil, uint64(incarnation))); err != nil {
-			return nil, err
-		}
+		storage, incarnation, closeStore = st, inc, func() { st.Close() }
 	}
-	return kv.StartReplica(kv.ReplicaConfig{
+	r, err := kv.StartReplica(kv.ReplicaConfig{
 		ID: id, Addrs: cfg.Addrs(), Identity: idn, Storage: storage, Incarnation: incarnation,
 		HTTP: f.http, Admin: f.admin, Logger: log, Options: kv.Options{Causal: f.causal}, Registerer: reg,
 	})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	return r, closeStore, nil
 }

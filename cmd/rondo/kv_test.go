@@ -331,7 +331,7 @@ func randomValues(prefix string, n, size int, seed uint64) map[string][]byte {
 // ramDir is a fresh directory for a replica's file storage: in /dev/shm
 // when there is one, so that a test writing thousands of values measures
 // anti-entropy rather than the disk's fsync (the storage is the same
-// FileStorage, on real files).
+// DiskStorage, on real files).
 func ramDir(t *testing.T) string {
 	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
 		if dir, err := os.MkdirTemp("/dev/shm", "rondo-kv-test-"); err == nil {

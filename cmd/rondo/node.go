@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -54,10 +52,13 @@ The node runs the protocol's workload entries addressed to it, drawn from
 --seed (give every node the same seed, so that their inputs agree), at their
 offsets from its start. Each output is printed on stdout as one JSON line:
   {"node":0,"incarnation":0,"at_ms":812.4,"output":{...}}
-Logs (slog text) go to stderr. With --data the node's Storage is a directory
-(written with fsync) and survives a restart; the node then counts its
-incarnations there and tells the protocol it restarted. Without --data, storage
-is in memory and lost on exit.
+Logs (slog text) go to stderr. With --data DIR the node's Storage is an
+embedded store in DIR/store that survives a restart: the node handles events in
+batches and commits each batch's writes with one fsync before anything the
+batch sent or printed leaves it (docs/storage.md). It counts its incarnations
+there and tells the protocol it restarted. Without --data, storage is in memory
+and lost on exit. If the storage fails (a full disk) the node stops for good and
+exits with status 4: restart it on the same --data once fixed.
 
 The node stops on SIGINT or SIGTERM, or after --duration.`,
 		Example: `  rondo certs --out cluster --nodes 3
@@ -121,14 +122,12 @@ func runNode(ctx context.Context, stdout, stderr io.Writer, f nodeFlags) error {
 	var storage core.Storage = &core.MemStorage{}
 	incarnation := 0
 	if f.data != "" {
-		fsStore, err := cluster.OpenFileStorage(filepath.Join(f.data, "storage"))
+		st, inc, err := openData(f.data, "rondo node "+f.proto, nodeLegacy, log)
 		if err != nil {
-			return usageError{err}
+			return storageError(err)
 		}
-		storage = fsStore
-		if incarnation, err = nextIncarnation(f.data); err != nil {
-			return usageError{err}
-		}
+		defer st.Close()
+		storage, incarnation = st, inc
 	}
 
 	ctx, stop := runContext(ctx, f.duration)
@@ -194,26 +193,4 @@ func stopReason(ctx context.Context) string {
 		return "--duration elapsed"
 	}
 	return "signal"
-}
-
-// nextIncarnation reads and durably bumps the incarnation counter kept in
-// the data directory (beside, not inside, the protocol's storage), so that a
-// node restarted on the same data knows it is recovering.
-func nextIncarnation(dir string) (int, error) {
-	meta, err := cluster.OpenFileStorage(filepath.Join(dir, "meta"))
-	if err != nil {
-		return 0, err
-	}
-	inc := 0
-	if data, ok := meta.Get("incarnation"); ok {
-		inc, err = strconv.Atoi(string(data))
-		if err != nil || inc < 0 {
-			return 0, fmt.Errorf("%s holds a corrupt incarnation count %q (remove that directory to start afresh)", filepath.Join(dir, "meta"), data)
-		}
-		inc++
-	}
-	if err := meta.Put("incarnation", []byte(strconv.Itoa(inc))); err != nil {
-		return 0, err
-	}
-	return inc, nil
 }
