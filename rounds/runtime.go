@@ -8,8 +8,11 @@ import (
 	"github.com/rondo-dev/rondo/core"
 )
 
-// Runtime is the core.Process that runs a round-based algorithm on a real or
-// simulated network, for many instances at once.
+// Runtime is the runtime of an algorithm over int64 values.
+type Runtime = RuntimeOf[Value]
+
+// RuntimeOf is the core.Process that runs a round-based algorithm on a real
+// or simulated network, for many instances at once.
 //
 // Each instance (a 64-bit id, never reused) is a separate run of the
 // algorithm. It starts when a Propose request gives this node its input,
@@ -24,9 +27,9 @@ import (
 //
 // Nothing here owns a goroutine: every instance advances inside Handle, and
 // all instances share one core timer (a heap of deadlines).
-type Runtime struct {
-	cfg Config
-	eng engine
+type RuntimeOf[V comparable] struct {
+	cfg ConfigOf[V]
+	eng engine[V]
 
 	ctx   core.Context // valid during Init/Handle only
 	id    core.NodeID
@@ -34,9 +37,9 @@ type Runtime struct {
 	f     int
 	model Model
 
-	insts map[uint64]*slot
+	insts map[uint64]*slot[V]
 	dl    deadlines
-	log   decisionLog
+	log   decisionLog[V]
 	to    Timeouts
 
 	// Crash recovery: instance ids up to reserved were possibly started by
@@ -55,9 +58,12 @@ type Runtime struct {
 	stats Stats
 }
 
-// Config tunes a Runtime. The zero value is usable: every field has a
+// Config configures the runtime of an algorithm over int64 values.
+type Config = ConfigOf[Value]
+
+// ConfigOf tunes a Runtime. The zero value is usable: every field has a
 // default.
-type Config struct {
+type ConfigOf[V comparable] struct {
 	// Timeout is the initial round timeout (default 10ms); it adapts within
 	// [MinTimeout, MaxTimeout] (defaults 1ms and 500ms).
 	Timeout, MinTimeout, MaxTimeout time.Duration
@@ -89,12 +95,12 @@ type Config struct {
 	Reserve uint64
 	// Input, if set, gives the input of an instance this node has no
 	// Propose for, so that the first message naming it starts it at once.
-	Input func(instance uint64) (Value, bool)
+	Input func(instance uint64) (V, bool)
 	// TimerKey is the core timer this runtime uses (default "rounds").
 	TimerKey string
 }
 
-func (c Config) withDefaults() Config {
+func (c ConfigOf[V]) withDefaults() ConfigOf[V] {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -142,18 +148,18 @@ type Stats struct {
 
 // NewRuntime returns a runtime for alg. It panics on a malformed algorithm
 // (Validate), a programming error found at start-up.
-func NewRuntime[S, M comparable](alg *Algorithm[S, M], cfg Config) *Runtime {
+func NewRuntime[S, M, V comparable](alg *AlgorithmOf[S, M, V], cfg ConfigOf[V]) *RuntimeOf[V] {
 	if err := alg.Validate(); err != nil {
 		panic(err)
 	}
 	cfg = cfg.withDefaults()
-	rt := &Runtime{cfg: cfg, model: alg.Spec.Model}
-	rt.eng = &typed[S, M]{alg: alg, rt: rt}
+	rt := &RuntimeOf[V]{cfg: cfg, model: alg.Spec.Model}
+	rt.eng = &typed[S, M, V]{alg: alg, rt: rt}
 	return rt
 }
 
 // Stats returns the runtime's counters.
-func (rt *Runtime) Stats() Stats {
+func (rt *RuntimeOf[V]) Stats() Stats {
 	s := rt.stats
 	s.Live = len(rt.insts)
 	s.TimeoutNs = int64(rt.to.Cur)
@@ -161,19 +167,19 @@ func (rt *Runtime) Stats() Stats {
 }
 
 // Timeout is the current adaptive round timeout.
-func (rt *Runtime) Timeout() time.Duration { return rt.to.Cur }
+func (rt *RuntimeOf[V]) Timeout() time.Duration { return rt.to.Cur }
 
 // Init starts an incarnation. A reservation left in Storage by an earlier
 // incarnation means this node restarted: instances up to it are joined
 // passively.
-func (rt *Runtime) Init(ctx core.Context) {
+func (rt *RuntimeOf[V]) Init(ctx core.Context) {
 	rt.ctx = ctx
 	rt.id = ctx.ID()
 	rt.n = len(ctx.Nodes())
 	rt.f = rt.eng.maxFaults(rt.n)
-	rt.insts = make(map[uint64]*slot)
+	rt.insts = make(map[uint64]*slot[V])
 	rt.dl.armed = -1
-	rt.log = newDecisionLog(rt.cfg.LogSize)
+	rt.log = newDecisionLog[V](rt.cfg.LogSize)
 	rt.to = NewTimeouts(rt.cfg.Timeout, rt.cfg.MinTimeout, rt.cfg.MaxTimeout)
 	if err := CheckSize(rt.n); err != nil {
 		rt.fail(err)
@@ -192,25 +198,25 @@ func (rt *Runtime) Init(ctx core.Context) {
 }
 
 // fail stops this node for good (fail-stop, see core.Context.Fail).
-func (rt *Runtime) fail(err error) {
+func (rt *RuntimeOf[V]) fail(err error) {
 	if rt.failed == nil {
 		rt.failed = err
 	}
 	rt.ctx.Fail(err)
 }
 
-func (rt *Runtime) reserveKey() string { return "rounds/" + rt.eng.name() + "/reserved" }
+func (rt *RuntimeOf[V]) reserveKey() string { return "rounds/" + rt.eng.name() + "/reserved" }
 
 // Handle reacts to a Propose request, a round message, a Decided or Ask from
 // a peer, or the runtime's timer.
-func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
+func (rt *RuntimeOf[V]) Handle(ctx core.Context, ev core.Event) {
 	rt.ctx = ctx
 	if rt.failed != nil {
 		return
 	}
 	switch ev := ev.(type) {
 	case core.Request:
-		if p, ok := ev.Body.(Propose); ok {
+		if p, ok := ev.Body.(ProposeOf[V]); ok {
 			rt.propose(p.Instance, p.Value)
 		}
 	case core.Message:
@@ -218,7 +224,7 @@ func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
 			return
 		}
 		switch b := ev.Body.(type) {
-		case Decided:
+		case DecidedOf[V]:
 			if s := rt.insts[b.Instance]; s != nil {
 				s.learn(rt, ev.From, b.Value)
 			}
@@ -229,12 +235,12 @@ func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
 		case Ask:
 			if e, ok := rt.log.get(b.Instance); ok && e.decided {
 				rt.stats.Answered++
-				ctx.Send(ev.From, Decided{Instance: b.Instance, Value: e.value})
+				ctx.Send(ev.From, DecidedOf[V]{Instance: b.Instance, Value: e.value})
 			} else if s := rt.insts[b.Instance]; s != nil && s.phase == phaseActive {
 				// Decided but still taking part (Byzantine model).
 				if v, ok := s.m.decision(); ok {
 					rt.stats.Answered++
-					ctx.Send(ev.From, Decided{Instance: b.Instance, Value: v})
+					ctx.Send(ev.From, DecidedOf[V]{Instance: b.Instance, Value: v})
 				}
 			}
 		default:
@@ -252,7 +258,7 @@ func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
 	}
 }
 
-func (rt *Runtime) propose(inst uint64, v Value) {
+func (rt *RuntimeOf[V]) propose(inst uint64, v V) {
 	if s := rt.insts[inst]; s != nil {
 		if s.phase == phasePending {
 			rt.activate(s, v)
@@ -271,13 +277,13 @@ func (rt *Runtime) propose(inst uint64, v Value) {
 
 // message files a round message under its instance, creating the instance
 // (pending its input) if it is new.
-func (rt *Runtime) message(from core.NodeID, inst uint64, round int, body any) {
+func (rt *RuntimeOf[V]) message(from core.NodeID, inst uint64, round int, body any) {
 	s := rt.insts[inst]
 	if s == nil {
 		if e, ok := rt.log.get(inst); ok {
 			if e.decided && from != rt.id {
 				rt.stats.Answered++
-				rt.ctx.Send(from, Decided{Instance: inst, Value: e.value})
+				rt.ctx.Send(from, DecidedOf[V]{Instance: inst, Value: e.value})
 			}
 			return
 		}
@@ -300,11 +306,11 @@ func (rt *Runtime) message(from core.NodeID, inst uint64, round int, body any) {
 
 // newSlot creates instance inst: passive if this node may have taken part in
 // it before a crash, pending its input otherwise.
-func (rt *Runtime) newSlot(inst uint64) *slot {
+func (rt *RuntimeOf[V]) newSlot(inst uint64) *slot[V] {
 	if len(rt.insts) >= rt.cfg.MaxInstances {
 		return nil
 	}
-	s := &slot{inst: inst, phase: phasePending, created: rt.ctx.Now()}
+	s := &slot[V]{inst: inst, phase: phasePending, created: rt.ctx.Now()}
 	s.m = rt.eng.newMachine(rt, s)
 	s.highest = make([]int, rt.n)
 	for i := range s.highest {
@@ -324,7 +330,7 @@ func (rt *Runtime) newSlot(inst uint64) *slot {
 // instance is covered by the reservation in Storage: a node that could not
 // make it durable stops there (the world's Storage has called Fail), since
 // after a crash it would not know it took part, and could vote twice.
-func (rt *Runtime) activate(s *slot, v Value) {
+func (rt *RuntimeOf[V]) activate(s *slot[V], v V) {
 	if s.inst >= rt.reserved || rt.reserved == 0 {
 		reserved := s.inst + rt.cfg.Reserve
 		var b [8]byte
@@ -343,7 +349,7 @@ func (rt *Runtime) activate(s *slot, v Value) {
 }
 
 // end removes an instance and logs its outcome.
-func (rt *Runtime) end(s *slot, e logEntry) {
+func (rt *RuntimeOf[V]) end(s *slot[V], e logEntry[V]) {
 	s.phase = phaseDone
 	s.gen++
 	delete(rt.insts, s.inst)
@@ -353,7 +359,7 @@ func (rt *Runtime) end(s *slot, e logEntry) {
 
 // idle disarms the core timer when no instance is left to wake up for, so
 // that a finished node is quiescent.
-func (rt *Runtime) idle() {
+func (rt *RuntimeOf[V]) idle() {
 	if len(rt.insts) == 0 && rt.dl.armed >= 0 {
 		rt.ctx.CancelTimer(rt.cfg.TimerKey)
 		rt.dl.armed = -1
@@ -362,10 +368,10 @@ func (rt *Runtime) idle() {
 }
 
 // output reports a decision to the environment.
-func (rt *Runtime) output(d Decision) { rt.ctx.Output(d) }
+func (rt *RuntimeOf[V]) output(d DecisionOf[V]) { rt.ctx.Output(d) }
 
 // arm sets s's deadline, replacing any earlier one.
-func (rt *Runtime) arm(s *slot, at time.Duration) {
+func (rt *RuntimeOf[V]) arm(s *slot[V], at time.Duration) {
 	s.gen++
 	s.armedGen = s.gen
 	s.deadline = at
@@ -377,11 +383,11 @@ func (rt *Runtime) arm(s *slot, at time.Duration) {
 }
 
 // disarm forgets s's deadline.
-func (rt *Runtime) disarm(s *slot) { s.gen++ }
+func (rt *RuntimeOf[V]) disarm(s *slot[V]) { s.gen++ }
 
 // fire runs every deadline that is due, then re-arms the core timer for the
 // next one.
-func (rt *Runtime) fire() {
+func (rt *RuntimeOf[V]) fire() {
 	now := rt.ctx.Now()
 	rt.dl.armed = -1
 	for {
@@ -413,4 +419,4 @@ func (rt *Runtime) fire() {
 	}
 }
 
-func (rt *Runtime) coin() bool { return rt.ctx.Rand().IntN(2) == 1 }
+func (rt *RuntimeOf[V]) coin() bool { return rt.ctx.Rand().IntN(2) == 1 }

@@ -6,33 +6,33 @@ package rounds
 // entirely: floor is the highest evicted id, and the runtime refuses to
 // restart any unknown instance at or below it (ids are expected to grow, as a
 // log index does).
-type decisionLog struct {
+type decisionLog[V comparable] struct {
 	cap   int
-	m     map[uint64]logEntry
+	m     map[uint64]logEntry[V]
 	ring  []uint64
 	next  int
 	floor uint64
 	any   bool // floor is meaningful (something was evicted)
 }
 
-type logEntry struct {
-	value   Value
+type logEntry[V comparable] struct {
+	value   V
 	decided bool // false: the instance ended (exit, give-up) undecided
 }
 
-func newDecisionLog(cap int) decisionLog {
-	return decisionLog{cap: cap, m: make(map[uint64]logEntry, cap), ring: make([]uint64, 0, cap)}
+func newDecisionLog[V comparable](cap int) decisionLog[V] {
+	return decisionLog[V]{cap: cap, m: make(map[uint64]logEntry[V], cap), ring: make([]uint64, 0, cap)}
 }
 
-func (l *decisionLog) get(inst uint64) (logEntry, bool) {
+func (l *decisionLog[V]) get(inst uint64) (logEntry[V], bool) {
 	e, ok := l.m[inst]
 	return e, ok
 }
 
 // forgotten reports whether inst may have finished long ago, beyond the log.
-func (l *decisionLog) forgotten(inst uint64) bool { return l.any && inst <= l.floor }
+func (l *decisionLog[V]) forgotten(inst uint64) bool { return l.any && inst <= l.floor }
 
-func (l *decisionLog) add(inst uint64, e logEntry) {
+func (l *decisionLog[V]) add(inst uint64, e logEntry[V]) {
 	if _, ok := l.m[inst]; ok {
 		l.m[inst] = e
 		return

@@ -7,29 +7,29 @@ import (
 )
 
 // typed is the engine of one Algorithm[S, M].
-type typed[S, M comparable] struct {
-	alg *Algorithm[S, M]
-	rt  *Runtime
+type typed[S, M, V comparable] struct {
+	alg *AlgorithmOf[S, M, V]
+	rt  *RuntimeOf[V]
 	out *Outbox[M] // shared: instances run one at a time
 }
 
-func (e *typed[S, M]) name() string { return e.alg.Name }
+func (e *typed[S, M, V]) name() string { return e.alg.Name }
 
-func (e *typed[S, M]) maxFaults(n int) int {
+func (e *typed[S, M, V]) maxFaults(n int) int {
 	if e.alg.Spec.MaxFaults == nil {
 		return 0
 	}
 	return e.alg.Spec.MaxFaults(n)
 }
 
-func (e *typed[S, M]) header(body any) (uint64, int, bool) {
+func (e *typed[S, M, V]) header(body any) (uint64, int, bool) {
 	m, ok := body.(Msg[M])
 	return m.Instance, m.Round, ok
 }
 
-func (e *typed[S, M]) newMachine(rt *Runtime, s *slot) machine {
+func (e *typed[S, M, V]) newMachine(rt *RuntimeOf[V], s *slot[V]) machine[V] {
 	s.maxSeen = -1
-	in := &instance[S, M]{e: e, s: s, rt: rt}
+	in := &instance[S, M, V]{e: e, s: s, rt: rt}
 	for i := range in.timedOut {
 		in.timedOut[i].round = -1
 	}
@@ -37,17 +37,17 @@ func (e *typed[S, M]) newMachine(rt *Runtime, s *slot) machine {
 }
 
 // instance is one run of the algorithm at this node.
-type instance[S, M comparable] struct {
-	e  *typed[S, M]
-	s  *slot
-	rt *Runtime
+type instance[S, M, V comparable] struct {
+	e  *typed[S, M, V]
+	s  *slot[V]
+	rt *RuntimeOf[V]
 
 	state S
-	ctx   Ctx
+	ctx   CtxOf[V]
 	mb    Mailbox[M]
 
 	r          int
-	rd         *Round[S, M]
+	rd         *RoundOf[S, M, V]
 	prog       Progress
 	expect     int
 	roundStart time.Duration
@@ -58,7 +58,7 @@ type instance[S, M comparable] struct {
 	// learned: the decision was learned from f+1 peers (Byzantine model)
 	// and the instance goes on taking part (see slot.learn).
 	learned      bool
-	learnedValue Value
+	learnedValue V
 
 	// The last rounds that ended on their timeout: a message of one of
 	// them arriving later shows the timeout was too short.
@@ -114,9 +114,9 @@ type future[M any] struct {
 	body  M
 }
 
-func (in *instance[S, M]) round() int    { return in.r }
-func (in *instance[S, M]) decided() bool { return in.announced }
-func (in *instance[S, M]) decision() (Value, bool) {
+func (in *instance[S, M, V]) round() int    { return in.r }
+func (in *instance[S, M, V]) decided() bool { return in.announced }
+func (in *instance[S, M, V]) decision() (V, bool) {
 	if in.learned && !in.ctx.Status.Decided {
 		return in.learnedValue, true
 	}
@@ -126,14 +126,14 @@ func (in *instance[S, M]) decision() (Value, bool) {
 // learn records a decision learned from peers (Byzantine model) while the
 // instance keeps taking part: it is announced, and a later decision of the
 // algorithm itself is not output again.
-func (in *instance[S, M]) learn(v Value) {
+func (in *instance[S, M, V]) learn(v V) {
 	in.announced, in.decidedRound = true, in.r
 	in.learned, in.learnedValue = true, v
 }
 
-func (in *instance[S, M]) start(input Value) {
+func (in *instance[S, M, V]) start(input V) {
 	rt := in.rt
-	in.ctx = Ctx{ID: rt.id, N: rt.n, Flip: rt.coin}
+	in.ctx = CtxOf[V]{ID: rt.id, N: rt.n, Flip: rt.coin}
 	in.state = in.e.alg.Init(rt.id, rt.n, input)
 	in.mb = NewMailbox[M](rt.n)
 	if in.e.out == nil {
@@ -142,13 +142,13 @@ func (in *instance[S, M]) start(input Value) {
 	in.startRound(0)
 }
 
-func (in *instance[S, M]) buffer(from core.NodeID, round int, body any) {
+func (in *instance[S, M, V]) buffer(from core.NodeID, round int, body any) {
 	m := body.(Msg[M])
 	in.keep(from, round, m.Body)
 }
 
 // keep buffers a message for a later round, one per sender and round.
-func (in *instance[S, M]) keep(from core.NodeID, round int, body M) {
+func (in *instance[S, M, V]) keep(from core.NodeID, round int, body M) {
 	for i := range in.future {
 		if f := &in.future[i]; f.from == from && f.round == round {
 			f.body = body
@@ -159,7 +159,7 @@ func (in *instance[S, M]) keep(from core.NodeID, round int, body M) {
 	in.future = append(in.future, future[M]{from: from, round: round, body: body})
 }
 
-func (in *instance[S, M]) message(from core.NodeID, round int, body any) {
+func (in *instance[S, M, V]) message(from core.NodeID, round int, body any) {
 	rt := in.rt
 	m := body.(Msg[M])
 	switch {
@@ -191,7 +191,7 @@ func (in *instance[S, M]) message(from core.NodeID, round int, body any) {
 // before that timed out measures the network (the delay since that round
 // started); an older one comes from a peer that drifted behind, which
 // longer rounds also cure, one step at a time.
-func (in *instance[S, M]) late(r int) {
+func (in *instance[S, M, V]) late(r int) {
 	if in.lateSeen {
 		return
 	}
@@ -210,7 +210,7 @@ func (in *instance[S, M]) late(r int) {
 }
 
 // startRound sends round r's messages and takes in those already here.
-func (in *instance[S, M]) startRound(r int) {
+func (in *instance[S, M, V]) startRound(r int) {
 	rt := in.rt
 	in.r = r
 	in.ctx.Round = r
@@ -283,7 +283,7 @@ func (in *instance[S, M]) startRound(r int) {
 }
 
 // accept takes in one message of the current round.
-func (in *instance[S, M]) accept(from core.NodeID, m M) {
+func (in *instance[S, M, V]) accept(from core.NodeID, m M) {
 	ev := in.rd.Event
 	if ev == nil {
 		in.mb.Put(from, m)
@@ -299,7 +299,7 @@ func (in *instance[S, M]) accept(from core.NodeID, m M) {
 }
 
 // over reports whether the current round may end now, without a timeout.
-func (in *instance[S, M]) over() bool {
+func (in *instance[S, M, V]) over() bool {
 	switch in.prog.Kind() {
 	case ProgressGoAhead:
 		return true
@@ -315,7 +315,7 @@ func (in *instance[S, M]) over() bool {
 }
 
 // resend sends p this node's message of round r again, if it is kept.
-func (in *instance[S, M]) resend(r int, p core.NodeID) {
+func (in *instance[S, M, V]) resend(r int, p core.NodeID) {
 	k := &in.sent[r%keepRounds]
 	if k.msgs == nil || k.round != r || !k.to.Has(p) || p == in.rt.id {
 		return
@@ -324,7 +324,7 @@ func (in *instance[S, M]) resend(r int, p core.NodeID) {
 }
 
 // heardFrom is the current round's HO set so far.
-func (in *instance[S, M]) heardFrom() Set {
+func (in *instance[S, M, V]) heardFrom() Set {
 	if in.rd.Event != nil {
 		return in.heard
 	}
@@ -336,7 +336,7 @@ func (in *instance[S, M]) heardFrom() Set {
 // this process's HO set. Pair (e.g. "no split rounds") cannot be checked
 // locally; the runtime assumes, as for every predicate in rounds/algos, that
 // HO sets of more than n/2 satisfy it, and waits for a majority.
-func (in *instance[S, M]) safe() bool {
+func (in *instance[S, M, V]) safe() bool {
 	f := &in.e.alg.Spec.Safety
 	if f.Any() {
 		return true
@@ -350,7 +350,7 @@ func (in *instance[S, M]) safe() bool {
 
 // step advances rounds as far as the messages at hand allow: catch-up
 // first, then early ends, and finally arms the round's timeout.
-func (in *instance[S, M]) step() {
+func (in *instance[S, M, V]) step() {
 	rt := in.rt
 	for in.s.phase == phaseActive {
 		if in.s.maxSeen > in.r && !in.prog.IsStrict() && in.e.alg.Spec.Safety.Any() {
@@ -383,7 +383,7 @@ func (in *instance[S, M]) step() {
 	}
 }
 
-func (in *instance[S, M]) armTimeout() {
+func (in *instance[S, M, V]) armTimeout() {
 	rt := in.rt
 	if in.prog.Kind() != ProgressTimeout {
 		rt.disarm(in.s)
@@ -406,9 +406,9 @@ func (in *instance[S, M]) armTimeout() {
 }
 
 // armed is true when the slot's deadline was not disarmed since it was set.
-func (in *instance[S, M]) armed() bool { return in.s.armedGen == in.s.gen }
+func (in *instance[S, M, V]) armed() bool { return in.s.armedGen == in.s.gen }
 
-func (in *instance[S, M]) timeout() {
+func (in *instance[S, M, V]) timeout() {
 	rt := in.rt
 	if !in.safe() {
 		// Wait on, and resend to the peers not heard from: their copy or
@@ -454,7 +454,7 @@ func (in *instance[S, M]) timeout() {
 // is one behind. A round waits at most once, so a Byzantine peer sending
 // stale messages can only make rounds up to about twice as long, never
 // block them.
-func (in *instance[S, M]) waitForLaggards() bool {
+func (in *instance[S, M, V]) waitForLaggards() bool {
 	rt := in.rt
 	if rt.model != Byzantine || rt.f == 0 || !in.lagged || in.extendTo != 0 ||
 		in.s.reached(rt, in.r) >= rt.n-rt.f {
@@ -471,7 +471,7 @@ func (in *instance[S, M]) waitForLaggards() bool {
 
 // catchUp ends the current round with what it heard, runs the rounds up to
 // t as rounds in which nothing was heard, and starts round t.
-func (in *instance[S, M]) catchUp(t int) {
+func (in *instance[S, M, V]) catchUp(t int) {
 	rt := in.rt
 	rt.stats.CatchUps++
 	if !in.finish(true) {
@@ -494,7 +494,7 @@ func (in *instance[S, M]) catchUp(t int) {
 
 // finish ends the current round: Update (or Finish), then decisions and
 // exits. It reports whether the instance goes on.
-func (in *instance[S, M]) finish(timedOut bool) bool {
+func (in *instance[S, M, V]) finish(timedOut bool) bool {
 	rt := in.rt
 	rt.stats.Rounds++
 	if in.ctx.Status.Exited {
@@ -508,34 +508,34 @@ func (in *instance[S, M]) finish(timedOut bool) bool {
 	if st.Decided && !in.announced {
 		in.announced, in.decidedRound = true, in.r
 		rt.stats.Decided++
-		rt.output(Decision{Instance: in.s.inst, Value: st.Decision, Round: in.r, state: in.state})
+		rt.output(DecisionOf[V]{Instance: in.s.inst, Value: st.Decision, Round: in.r, state: in.state})
 		if rt.model == Byzantine {
 			// Tell everyone: a decided process lingers until 2f+1
 			// reported the same decision (see slot.learn).
 			for _, p := range rt.ctx.Nodes() {
 				if p != rt.id {
-					rt.ctx.Send(p, Decided{Instance: in.s.inst, Value: st.Decision})
+					rt.ctx.Send(p, DecidedOf[V]{Instance: in.s.inst, Value: st.Decision})
 				}
 			}
 			if 2*rt.f+1 <= 1+in.s.reports(st.Decision) {
-				rt.end(in.s, logEntry{value: st.Decision, decided: true})
+				rt.end(in.s, logEntry[V]{value: st.Decision, decided: true})
 				return false
 			}
 		}
 	}
 	if st.Revoked && !in.revokeAnnounced {
 		in.revokeAnnounced = true
-		rt.output(Decision{Instance: in.s.inst, Value: st.Other, Round: in.r, Revoked: true, state: in.state})
+		rt.output(DecisionOf[V]{Instance: in.s.inst, Value: st.Other, Round: in.r, Revoked: true, state: in.state})
 	}
 	switch {
 	case st.Exited, in.announced && rt.model != Byzantine && in.r-in.decidedRound >= rt.cfg.Linger:
-		rt.end(in.s, logEntry{value: st.Decision, decided: st.Decided})
+		rt.end(in.s, logEntry[V]{value: st.Decision, decided: st.Decided})
 		if !st.Decided {
 			rt.stats.GaveUp++
 		}
 		return false
 	case in.r+1 >= rt.cfg.MaxRounds:
-		rt.end(in.s, logEntry{})
+		rt.end(in.s, logEntry[V]{})
 		rt.stats.GaveUp++
 		return false
 	}
