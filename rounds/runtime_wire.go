@@ -125,11 +125,11 @@ func (a *Ahead) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-func (m Msg[M]) String() string  { return fmt.Sprintf("i%d/r%d %+v", m.Instance, m.Round, m.Body) }
+func (m Msg[M]) String() string { return fmt.Sprintf("i%d/r%d %+v", m.Instance, m.Round, m.Body) }
 func (d DecidedOf[V]) String() string {
 	return fmt.Sprintf("Decided{i%d=%s}", d.Instance, ShowValue(d.Value))
 }
-func (a Ask) String() string     { return fmt.Sprintf("Ask{i%d}", a.Instance) }
+func (a Ask) String() string { return fmt.Sprintf("Ask{i%d}", a.Instance) }
 
 // RegisterRuntime registers the runtime's wire types for alg with a codec
 // registry: Msg[M] under "rounds/<Name>/msg", DecidedOf[V] under
