@@ -228,6 +228,9 @@ type CtxOf[V comparable] struct {
 	// sets it from core.Context.Rand; the checker sets it to explore every
 	// outcome of every coin an update flips.
 	Flip func() bool
+
+	// ask: the processes AskDecision named in this round.
+	ask Set
 }
 
 // Phase returns the current phase number for a phase of k rounds.
@@ -275,6 +278,16 @@ func (c *CtxOf[V]) Decide(v V) {
 
 // Decided returns the decision, if any.
 func (c *CtxOf[V]) Decided() (V, bool) { return c.Status.Decision, c.Status.Decided }
+
+// AskDecision says that process p is known to have decided the instance
+// (its decision message arrived) while this process lacks the value, which
+// the algorithm kept out of that message to keep it small: Multi-Paxos's
+// decide round carries a ballot, and a process that missed the ballot's
+// value cannot decide from it. The runtime asks p for its decision after
+// the round (an Ask, answered with the value from p's decision log) and
+// decides it on the answer. The checker ignores it: the process just has
+// not decided yet.
+func (c *CtxOf[V]) AskDecision(p core.NodeID) { c.ask = c.ask.Add(p) }
 
 // Exit ends this process's part in the instance after this round: it sends
 // nothing and updates no more.

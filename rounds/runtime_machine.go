@@ -505,6 +505,14 @@ func (in *instance[S, M, V]) finish(timedOut bool) bool {
 		in.rd.Update(&in.state, in.mb, &in.ctx)
 	}
 	st := in.ctx.Status
+	if ask := in.ctx.ask; ask != 0 {
+		in.ctx.ask = 0
+		if !st.Decided && !in.announced {
+			for p := range ask.Remove(rt.id).IDs() {
+				rt.ctx.Send(p, Ask{Instance: in.s.inst})
+			}
+		}
+	}
 	if st.Decided && !in.announced {
 		in.announced, in.decidedRound = true, in.r
 		rt.stats.Decided++
