@@ -2,6 +2,7 @@ package rounds
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,6 +28,12 @@ type Runtime = RuntimeOf[Value]
 //
 // Nothing here owns a goroutine: every instance advances inside Handle, and
 // all instances share one core timer (a heap of deadlines).
+//
+// An algorithm with a Durable part rejoins its instances after a restart
+// (runtime_durable.go); one with a Lease runs as Multi-Paxos, a stable
+// leader skipping the first round of new instances (runtime_lease.go).
+// What a replicated log drives it with — Propose, ProposeNext, Next,
+// Truncate, Lease — is in runtime_api.go.
 type RuntimeOf[V comparable] struct {
 	cfg ConfigOf[V]
 	eng engine[V]
@@ -54,6 +61,17 @@ type RuntimeOf[V comparable] struct {
 	// failed or what it persisted does not decode. The world delivers no
 	// more events after Fail; failed keeps the runtime inert anyway.
 	failed error
+
+	rec   records[V] // durable algorithms: the acceptor records
+	lease leaseState // lease algorithms: the ballot adopted, the grants
+	// touched is the highest instance started here with an input (or
+	// rejoined from a record): what a grant's horizon covers. highest is
+	// the highest instance id seen at all (ProposeNext picks the next).
+	touched, highest uint64
+	// floor: instances at or below it were truncated (Truncate) and are
+	// never run again, here or in the decision log.
+	floor uint64
+	ord   ordered[V] // Config.Ordered: decisions held for Next
 
 	stats Stats
 }
@@ -95,9 +113,29 @@ type ConfigOf[V comparable] struct {
 	Reserve uint64
 	// Input, if set, gives the input of an instance this node has no
 	// Propose for, so that the first message naming it starts it at once.
+	// (A replicated log's follower gives a no-op: it accepts what its
+	// leader sends, and proposes the no-op only if it must coordinate.)
 	Input func(instance uint64) (V, bool)
 	// TimerKey is the core timer this runtime uses (default "rounds").
 	TimerKey string
+	// LogBytes bounds the encoded size of the values the decision log
+	// keeps (default 64 MiB): with values of a megabyte, LogSize entries
+	// would not fit in memory. The oldest entries go first.
+	LogBytes int
+	// Ordered keeps decisions for Next, which hands them out in instance
+	// order, instead of outputting them (core.Context.Output): what a
+	// replicated log embedding the runtime wants. See runtime_api.go.
+	Ordered bool
+	// First is the first instance Next hands out (default 1).
+	First uint64
+	// Window bounds, with Ordered, how far ProposeNext may run ahead of the
+	// last instance Next handed out (default 0: no bound).
+	Window uint64
+	// SuspectAfter is how long a lease algorithm's node must not have heard
+	// from the leader before a node that decided an instance as the
+	// coordinator of a later ballot takes over the lease (default: 8 round
+	// timeouts, at least 20ms). See Lease.
+	SuspectAfter time.Duration
 }
 
 func (c ConfigOf[V]) withDefaults() ConfigOf[V] {
@@ -119,6 +157,10 @@ func (c ConfigOf[V]) withDefaults() ConfigOf[V] {
 	defi(&c.MaxInstances, 1<<16)
 	defi(&c.LogSize, 1<<14)
 	defi(&c.MaxRounds, 100000)
+	defi(&c.LogBytes, 64<<20)
+	if c.First == 0 {
+		c.First = 1
+	}
 	if c.Reserve == 0 {
 		c.Reserve = 256
 	}
@@ -144,6 +186,10 @@ type Stats struct {
 	Answered  int // Decided replies sent from the log
 	Live      int // instances alive now
 	TimeoutNs int64
+	Persisted int // durable records written (Durable)
+	Rejoined  int // instances rejoined from a record after a restart
+	Leased    int // instances started with their first round skipped (Lease)
+	Refusals  int // proposals refused (a value too large, …)
 }
 
 // NewRuntime returns a runtime for alg. It panics on a malformed algorithm
@@ -171,7 +217,9 @@ func (rt *RuntimeOf[V]) Timeout() time.Duration { return rt.to.Cur }
 
 // Init starts an incarnation. A reservation left in Storage by an earlier
 // incarnation means this node restarted: instances up to it are joined
-// passively.
+// passively, unless the algorithm is Durable: then the instances with a
+// record rejoin from it (at the Restart event) and the others as fresh
+// processes.
 func (rt *RuntimeOf[V]) Init(ctx core.Context) {
 	rt.ctx = ctx
 	rt.id = ctx.ID()
@@ -179,12 +227,17 @@ func (rt *RuntimeOf[V]) Init(ctx core.Context) {
 	rt.f = rt.eng.maxFaults(rt.n)
 	rt.insts = make(map[uint64]*slot[V])
 	rt.dl.armed = -1
-	rt.log = newDecisionLog[V](rt.cfg.LogSize)
+	rt.log = newDecisionLog[V](rt.cfg.LogSize, rt.cfg.LogBytes)
 	rt.to = NewTimeouts(rt.cfg.Timeout, rt.cfg.MinTimeout, rt.cfg.MaxTimeout)
+	rt.ord = ordered[V]{next: rt.cfg.First}
 	if err := CheckSize(rt.n); err != nil {
 		rt.fail(err)
 		return
 	}
+	if !rt.loadFloor() || !rt.loadRecords() || !rt.loadLease() {
+		return
+	}
+	rt.rec.due = rt.eng.durable() || rt.eng.leased()
 	if b, ok := ctx.Storage().Get(rt.reserveKey()); ok {
 		if len(b) != 8 {
 			// Reading it as "no reservation" would let this node take
@@ -193,7 +246,7 @@ func (rt *RuntimeOf[V]) Init(ctx core.Context) {
 			return
 		}
 		rt.reserved = binary.BigEndian.Uint64(b)
-		rt.amnesic, rt.amnesiaBelow = true, rt.reserved
+		rt.amnesic, rt.amnesiaBelow = !rt.eng.durable(), rt.reserved
 	}
 }
 
@@ -208,21 +261,31 @@ func (rt *RuntimeOf[V]) fail(err error) {
 func (rt *RuntimeOf[V]) reserveKey() string { return "rounds/" + rt.eng.name() + "/reserved" }
 
 // Handle reacts to a Propose request, a round message, a Decided or Ask from
-// a peer, or the runtime's timer.
+// a peer, a lease's Grant or Solicit, the Restart of this node, or the
+// runtime's timer.
 func (rt *RuntimeOf[V]) Handle(ctx core.Context, ev core.Event) {
 	rt.ctx = ctx
+	if _, restart := ev.(core.Restart); !restart && rt.wake() != nil {
+		return
+	}
 	if rt.failed != nil {
 		return
 	}
 	switch ev := ev.(type) {
 	case core.Request:
 		if p, ok := ev.Body.(ProposeOf[V]); ok {
-			rt.propose(p.Instance, p.Value)
+			if err := rt.Propose(ctx, p.Instance, p.Value); errors.Is(err, ErrValueTooLarge) {
+				ctx.Logger().Warn("rounds: proposal refused", "instance", p.Instance, "err", err)
+				ctx.Output(Refused{Instance: p.Instance, Reason: err.Error()})
+			}
 		}
+	case core.Restart:
+		rt.restart()
 	case core.Message:
 		if int(ev.From) >= rt.n {
 			return
 		}
+		rt.heard(ev.From)
 		switch b := ev.Body.(type) {
 		case DecidedOf[V]:
 			if s := rt.insts[b.Instance]; s != nil {
@@ -231,7 +294,16 @@ func (rt *RuntimeOf[V]) Handle(ctx core.Context, ev core.Event) {
 		case Ahead:
 			if s := rt.insts[b.Instance]; s != nil {
 				s.ahead(rt, ev.From, b.Round)
+			} else if rt.eng.leased() && b.Round <= MaxWireRound {
+				// A proposer of an instance this node has not seen, in a
+				// round that sends it nothing (the prepare of a ballot
+				// without a lease): join, so that its message goes out.
+				rt.message(ev.From, b.Instance, b.Round, nil)
 			}
+		case Grant:
+			rt.granted(ev.From, b)
+		case Solicit:
+			rt.solicited(ev.From, b)
 		case Ask:
 			if e, ok := rt.log.get(b.Instance); ok && e.decided {
 				rt.stats.Answered++
@@ -258,36 +330,21 @@ func (rt *RuntimeOf[V]) Handle(ctx core.Context, ev core.Event) {
 	}
 }
 
-func (rt *RuntimeOf[V]) propose(inst uint64, v V) {
-	if s := rt.insts[inst]; s != nil {
-		if s.phase == phasePending {
-			rt.activate(s, v)
-		}
-		return
-	}
-	if _, done := rt.log.get(inst); done || rt.log.forgotten(inst) {
-		return
-	}
-	s := rt.newSlot(inst)
-	if s == nil || s.phase != phasePending {
-		return // too many instances, or one to be joined passively
-	}
-	rt.activate(s, v)
-}
-
 // message files a round message under its instance, creating the instance
-// (pending its input) if it is new.
+// (pending its input) if it is new. A nil body is a proposer's Ahead for an
+// instance not yet here (lease algorithms): it creates the instance and
+// records the round, and is not a message of the round.
 func (rt *RuntimeOf[V]) message(from core.NodeID, inst uint64, round int, body any) {
 	s := rt.insts[inst]
 	if s == nil {
 		if e, ok := rt.log.get(inst); ok {
-			if e.decided && from != rt.id {
+			if e.decided && from != rt.id && rt.answers(e, round) {
 				rt.stats.Answered++
 				rt.ctx.Send(from, DecidedOf[V]{Instance: inst, Value: e.value})
 			}
 			return
 		}
-		if rt.log.forgotten(inst) {
+		if rt.forgotten(inst) {
 			rt.stats.Refused++
 			return
 		}
@@ -295,13 +352,39 @@ func (rt *RuntimeOf[V]) message(from core.NodeID, inst uint64, round int, body a
 			rt.stats.Refused++
 			return
 		}
+		if rt.eng.leased() {
+			// Join where the peers are: the instance starts at the
+			// round of this message (see startAt).
+			s.note(rt, from, round)
+		}
 		if s.phase == phasePending && rt.cfg.Input != nil {
 			if v, ok := rt.cfg.Input(inst); ok {
-				rt.activate(s, v)
+				rt.activate(s, v, false)
 			}
 		}
 	}
+	if body == nil {
+		s.ahead(rt, from, round)
+		return
+	}
 	s.message(rt, from, round, body)
+}
+
+// answers reports whether a round message of round r, for an instance
+// decided as e, deserves the decision in reply. It does, except for a lease
+// algorithm when r is not after the round of the decision: that is a late
+// message of the instance's own rounds (an acknowledgement that arrived
+// after the majority), whose sender holds the value and hears the decision
+// from the coordinator; answering it would send a megabyte value again with
+// every instance.
+func (rt *RuntimeOf[V]) answers(e logEntry[V], r int) bool {
+	return !rt.eng.leased() || e.round < 0 || r > e.round
+}
+
+// forgotten reports whether inst was truncated or evicted from the decision
+// log long ago: it is never run again.
+func (rt *RuntimeOf[V]) forgotten(inst uint64) bool {
+	return inst <= rt.floor && rt.floor > 0 || rt.log.forgotten(inst)
 }
 
 // newSlot creates instance inst: passive if this node may have taken part in
@@ -310,6 +393,7 @@ func (rt *RuntimeOf[V]) newSlot(inst uint64) *slot[V] {
 	if len(rt.insts) >= rt.cfg.MaxInstances {
 		return nil
 	}
+	rt.highest = max(rt.highest, inst)
 	s := &slot[V]{inst: inst, phase: phasePending, created: rt.ctx.Now()}
 	s.m = rt.eng.newMachine(rt, s)
 	s.highest = make([]int, rt.n)
@@ -330,7 +414,8 @@ func (rt *RuntimeOf[V]) newSlot(inst uint64) *slot[V] {
 // instance is covered by the reservation in Storage: a node that could not
 // make it durable stops there (the world's Storage has called Fail), since
 // after a crash it would not know it took part, and could vote twice.
-func (rt *RuntimeOf[V]) activate(s *slot[V], v V) {
+// proposed: the input came from this node's proposal, not a peer's message.
+func (rt *RuntimeOf[V]) activate(s *slot[V], v V, proposed bool) {
 	if s.inst >= rt.reserved || rt.reserved == 0 {
 		reserved := s.inst + rt.cfg.Reserve
 		var b [8]byte
@@ -343,8 +428,13 @@ func (rt *RuntimeOf[V]) activate(s *slot[V], v V) {
 		rt.reserved = reserved
 	}
 	rt.stats.Started++
+	rt.touched = max(rt.touched, s.inst)
 	s.phase = phaseActive
-	s.m.start(v)
+	at, fresh := rt.startAt(s)
+	s.m.start(v, at, fresh)
+	if proposed && fresh == 0 {
+		rt.announce(s, at)
+	}
 	s.m.step()
 }
 
@@ -355,6 +445,16 @@ func (rt *RuntimeOf[V]) end(s *slot[V], e logEntry[V]) {
 	delete(rt.insts, s.inst)
 	rt.log.add(s.inst, e)
 	rt.idle()
+}
+
+// decided reports instance inst's decision to the environment: as an output,
+// or, Ordered, to Next.
+func (rt *RuntimeOf[V]) decided(d DecisionOf[V]) {
+	if rt.cfg.Ordered {
+		rt.ord.add(d)
+		return
+	}
+	rt.ctx.Output(d)
 }
 
 // idle disarms the core timer when no instance is left to wake up for, so
@@ -368,7 +468,7 @@ func (rt *RuntimeOf[V]) idle() {
 }
 
 // output reports a decision to the environment.
-func (rt *RuntimeOf[V]) output(d DecisionOf[V]) { rt.ctx.Output(d) }
+func (rt *RuntimeOf[V]) output(d DecisionOf[V]) { rt.decided(d) }
 
 // arm sets s's deadline, replacing any earlier one.
 func (rt *RuntimeOf[V]) arm(s *slot[V], at time.Duration) {

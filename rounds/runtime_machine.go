@@ -22,6 +22,14 @@ func (e *typed[S, M, V]) maxFaults(n int) int {
 	return e.alg.Spec.MaxFaults(n)
 }
 
+func (e *typed[S, M, V]) phaseLen() int { return len(e.alg.Rounds) }
+func (e *typed[S, M, V]) durable() bool { return e.alg.Durable != nil }
+func (e *typed[S, M, V]) leased() bool  { return e.alg.Lease != nil }
+
+func (e *typed[S, M, V]) leader(b int) core.NodeID {
+	return e.alg.Lease.Leader(b, e.rt.n)
+}
+
 func (e *typed[S, M, V]) header(body any) (uint64, int, bool) {
 	m, ok := body.(Msg[M])
 	return m.Instance, m.Round, ok
@@ -47,6 +55,7 @@ type instance[S, M, V comparable] struct {
 	mb    Mailbox[M]
 
 	r          int
+	first      int // the round the instance started in here (MaxRounds counts from it)
 	rd         *RoundOf[S, M, V]
 	prog       Progress
 	expect     int
@@ -76,12 +85,21 @@ type instance[S, M, V comparable] struct {
 	lagged   bool
 	lagAt    time.Duration
 	extendTo time.Duration
+	// asking: the round that just ended asked a peer for the decision
+	// (AskDecision); held: the instance waits for the answer, at most a
+	// round timeout, before it starts its next round, whose messages would
+	// only draw the value again from another peer.
+	asking, held bool
 	// soonAt: a correct peer is one round ahead; the round ends by then
 	// (Byzantine model; see step).
 	soonAt time.Duration
 	// announce: the next round tells the peers it sends nothing to that
 	// it started (Byzantine model, after a timeout; see startRound).
 	announce bool
+	// saved is the durable part last persisted (Durable), at first the
+	// initial state's: a round whose state's part differs persists it
+	// before it sends.
+	saved S
 	// sent keeps the messages of the last rounds, for algorithms with a
 	// safety predicate only: such a round may wait beyond its timeout for
 	// enough messages, so lost ones are resent, and a peer still in one of
@@ -131,15 +149,73 @@ func (in *instance[S, M, V]) learn(v V) {
 	in.learned, in.learnedValue = true, v
 }
 
-func (in *instance[S, M, V]) start(input V) {
+func (in *instance[S, M, V]) start(input V, at int, fresh Set) {
 	rt := in.rt
 	in.ctx = CtxOf[V]{ID: rt.id, N: rt.n, Flip: rt.coin}
 	in.state = in.e.alg.Init(rt.id, rt.n, input)
+	if d := in.e.alg.Durable; d != nil {
+		in.saved = d.Part(in.state)
+	}
+	in.begin(at)
+	if fresh != 0 {
+		// The lease: these processes' first-round messages are known,
+		// since they promised to start this instance no earlier than
+		// this ballot, where they have accepted nothing.
+		m := in.e.alg.Lease.Fresh(at / len(in.e.alg.Rounds))
+		for p := range fresh.IDs() {
+			in.accept(p, m)
+		}
+		rt.stats.Leased++
+	}
+}
+
+// rejoin runs the instance from a durable record, at round at (the first
+// round of the phase after the one it was persisted in, or later).
+func (in *instance[S, M, V]) rejoin(part []byte, at int) error {
+	rt := in.rt
+	d := in.e.alg.Durable
+	st, err := d.Load(part)
+	if err != nil {
+		return err
+	}
+	in.ctx = CtxOf[V]{ID: rt.id, N: rt.n, Flip: rt.coin}
+	in.state = st
+	in.saved = d.Part(st)
+	in.begin(at)
+	return nil
+}
+
+// begin starts the instance's rounds at round at, as a process that heard
+// nothing in the rounds before it.
+func (in *instance[S, M, V]) begin(at int) {
+	rt := in.rt
 	in.mb = NewMailbox[M](rt.n)
 	if in.e.out == nil {
 		in.e.out = NewOutbox[M](rt.n)
 	}
-	in.startRound(0)
+	in.first = at
+	in.startRound(at)
+}
+
+// persist writes the durable part of the state before round r sends, if it
+// changed since it was last written. It reports false when the write failed
+// (the node has stopped).
+func (in *instance[S, M, V]) persist(r int) bool {
+	d := in.e.alg.Durable
+	if d == nil {
+		return true
+	}
+	p := d.Part(in.state)
+	if p == in.saved {
+		return true
+	}
+	rt := in.rt
+	if err := rt.persist(in.s.inst, r, func(b []byte) ([]byte, error) { return d.Append(b, p) }); err != nil {
+		rt.failed = err
+		return false
+	}
+	in.saved = p
+	return true
 }
 
 func (in *instance[S, M, V]) buffer(from core.NodeID, round int, body any) {
@@ -172,6 +248,9 @@ func (in *instance[S, M, V]) message(from core.NodeID, round int, body any) {
 		in.resend(round, from)
 		if from != rt.id && in.e.alg.Spec.Safety.Any() {
 			rt.ctx.Send(from, Ahead{Instance: in.s.inst, Round: in.r})
+		}
+		if from != rt.id && in.e.alg.Lease != nil {
+			rt.stale(from, round/len(in.e.alg.Rounds))
 		}
 		return
 	case round > in.r:
@@ -219,6 +298,9 @@ func (in *instance[S, M, V]) startRound(r int) {
 	in.mb.Reset()
 	in.expired, in.heard, in.lateSeen = false, 0, false
 	in.lagged, in.lagAt, in.extendTo, in.soonAt = false, 0, 0, 0
+	if !in.persist(r) {
+		return
+	}
 
 	out := in.e.out
 	out.Reset(rt.n)
@@ -352,7 +434,7 @@ func (in *instance[S, M, V]) safe() bool {
 // first, then early ends, and finally arms the round's timeout.
 func (in *instance[S, M, V]) step() {
 	rt := in.rt
-	for in.s.phase == phaseActive {
+	for in.s.phase == phaseActive && rt.failed == nil && !in.held {
 		if in.s.maxSeen > in.r && !in.prog.IsStrict() && in.e.alg.Spec.Safety.Any() {
 			if t := in.s.catchUpTarget(rt); t > in.r+1 || t == in.r+1 && rt.model != Byzantine {
 				in.catchUp(t)
@@ -377,10 +459,21 @@ func (in *instance[S, M, V]) step() {
 		if in.prog.Kind() != ProgressGoAhead && in.prog.Kind() != ProgressSync && !in.expired && in.expect < rt.n {
 			in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, early: true}
 		}
-		if in.finish(false) {
+		if in.finish(false) && !in.hold() {
 			in.startRound(in.r + 1)
 		}
 	}
+}
+
+// hold makes the instance wait for the answer to the Ask the round just
+// ended with, for a round timeout at most (timeout resumes it).
+func (in *instance[S, M, V]) hold() bool {
+	if !in.asking {
+		return false
+	}
+	in.asking, in.held = false, true
+	in.rt.arm(in.s, in.rt.ctx.Now()+in.rt.to.Cur)
+	return true
 }
 
 func (in *instance[S, M, V]) armTimeout() {
@@ -410,6 +503,13 @@ func (in *instance[S, M, V]) armed() bool { return in.s.armedGen == in.s.gen }
 
 func (in *instance[S, M, V]) timeout() {
 	rt := in.rt
+	if in.held {
+		// No answer: go on with the rounds.
+		in.held = false
+		in.startRound(in.r + 1)
+		in.step()
+		return
+	}
 	if !in.safe() {
 		// Wait on, and resend to the peers not heard from: their copy or
 		// their reply may have been lost.
@@ -429,7 +529,7 @@ func (in *instance[S, M, V]) timeout() {
 	}
 	in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, start: in.roundStart}
 	in.announce = rt.model == Byzantine && rt.f > 0
-	if in.finish(true) {
+	if in.finish(true) && !in.hold() {
 		in.startRound(in.r + 1)
 		in.step()
 	}
@@ -477,6 +577,7 @@ func (in *instance[S, M, V]) catchUp(t int) {
 	if !in.finish(true) {
 		return
 	}
+	in.asking = false // peers are ahead: the rounds go on, the Ask was sent
 	for r := in.r + 1; r < t; r++ {
 		rt.stats.Skipped++
 		in.r, in.ctx.Round = r, r
@@ -510,6 +611,7 @@ func (in *instance[S, M, V]) finish(timedOut bool) bool {
 		if !st.Decided && !in.announced {
 			for p := range ask.Remove(rt.id).IDs() {
 				rt.ctx.Send(p, Ask{Instance: in.s.inst})
+				in.asking = true
 			}
 		}
 	}
@@ -517,6 +619,9 @@ func (in *instance[S, M, V]) finish(timedOut bool) bool {
 		in.announced, in.decidedRound = true, in.r
 		rt.stats.Decided++
 		rt.output(DecisionOf[V]{Instance: in.s.inst, Value: st.Decision, Round: in.r, state: in.state})
+		if in.e.alg.Lease != nil {
+			rt.coordinated(in.r / len(in.e.alg.Rounds))
+		}
 		if rt.model == Byzantine {
 			// Tell everyone: a decided process lingers until 2f+1
 			// reported the same decision (see slot.learn).
@@ -526,7 +631,7 @@ func (in *instance[S, M, V]) finish(timedOut bool) bool {
 				}
 			}
 			if 2*rt.f+1 <= 1+in.s.reports(st.Decision) {
-				rt.end(in.s, logEntry[V]{value: st.Decision, decided: true})
+				rt.end(in.s, logEntry[V]{value: st.Decision, decided: true, round: in.r})
 				return false
 			}
 		}
@@ -537,13 +642,13 @@ func (in *instance[S, M, V]) finish(timedOut bool) bool {
 	}
 	switch {
 	case st.Exited, in.announced && rt.model != Byzantine && in.r-in.decidedRound >= rt.cfg.Linger:
-		rt.end(in.s, logEntry[V]{value: st.Decision, decided: st.Decided})
+		rt.end(in.s, logEntry[V]{value: st.Decision, decided: st.Decided, round: in.r})
 		if !st.Decided {
 			rt.stats.GaveUp++
 		}
 		return false
-	case in.r+1 >= rt.cfg.MaxRounds:
-		rt.end(in.s, logEntry[V]{})
+	case in.r+1-in.first >= rt.cfg.MaxRounds:
+		rt.end(in.s, logEntry[V]{round: -1})
 		rt.stats.GaveUp++
 		return false
 	}

@@ -52,6 +52,13 @@ type vote[V comparable] struct {
 type engine[V comparable] interface {
 	name() string
 	maxFaults(n int) int
+	// phaseLen is len(Rounds): the rounds of a ballot (Lease).
+	phaseLen() int
+	// durable: the algorithm has a Durable part. leased: a Lease.
+	durable() bool
+	leased() bool
+	// leader is Lease.Leader.
+	leader(ballot int) core.NodeID
 	// header extracts instance and round from a message of the algorithm.
 	header(body any) (inst uint64, round int, ok bool)
 	newMachine(rt *RuntimeOf[V], s *slot[V]) machine[V]
@@ -59,7 +66,13 @@ type engine[V comparable] interface {
 
 // machine is one instance's typed round machinery.
 type machine[V comparable] interface {
-	start(input V)
+	// start runs the instance from input, beginning at round at (0, or a
+	// lease algorithm's ballot); the processes in fresh are heard in that
+	// round with Lease.Fresh, without waiting (the leader's lease).
+	start(input V, at int, fresh Set)
+	// rejoin runs the instance from a durable record (Durable.Load),
+	// beginning at round at.
+	rejoin(part []byte, at int) error
 	// step advances rounds as far as the messages at hand allow.
 	step()
 	// message handles a round message of an active instance.
@@ -94,14 +107,22 @@ func (s *slot[V]) message(rt *RuntimeOf[V], from core.NodeID, round int, body an
 
 // ahead records that peer from is in round r, and catches up if allowed.
 func (s *slot[V]) ahead(rt *RuntimeOf[V], from core.NodeID, r int) {
-	if from == rt.id || r <= s.highest[from] || r > MaxWireRound {
+	if !s.note(rt, from, r) {
 		return
 	}
-	s.highest[from] = r
-	s.maxSeen = max(s.maxSeen, r)
 	if s.phase == phaseActive {
 		s.m.step()
 	}
+}
+
+// note records that peer from is in round r, reporting whether that is news.
+func (s *slot[V]) note(rt *RuntimeOf[V], from core.NodeID, r int) bool {
+	if from == rt.id || r <= s.highest[from] || r > MaxWireRound {
+		return false
+	}
+	s.highest[from] = r
+	s.maxSeen = max(s.maxSeen, r)
+	return true
 }
 
 // expire handles s's deadline.
@@ -155,7 +176,7 @@ func (s *slot[V]) learn(rt *RuntimeOf[V], from core.NodeID, v V) {
 	s.votes[i].from = s.votes[i].from.Add(from)
 	if s.phase == phaseActive && s.m.decided() {
 		if d, _ := s.m.decision(); rt.model == Byzantine && d == v && s.votes[i].from.Len()+1 >= 2*rt.f+1 {
-			rt.end(s, logEntry[V]{value: v, decided: true})
+			rt.end(s, logEntry[V]{value: v, decided: true, round: -1})
 		}
 		return
 	}
@@ -206,7 +227,7 @@ func (s *slot[V]) learn(rt *RuntimeOf[V], from core.NodeID, v V) {
 		}
 		return
 	}
-	rt.end(s, logEntry[V]{value: v, decided: true})
+	rt.end(s, logEntry[V]{value: v, decided: true, round: -1})
 }
 
 // remind asks the peers that have not reported decision v for theirs. A

@@ -33,6 +33,10 @@ type ProposeOf[V comparable] struct {
 	Value    V
 }
 
+func (p ProposeOf[V]) String() string {
+	return fmt.Sprintf("Propose{i%d=%s}", p.Instance, ShowValue(p.Value))
+}
+
 // Refused is the output of a node refusing a proposal (a core.Request with
 // a ProposeOf body): the instance and why, such as a value too large for a
 // message. Nothing was started.
