@@ -351,5 +351,11 @@ func (a *AlgorithmOf[S, M, V]) Validate() error {
 			return fmt.Errorf("rounds: %s: round %d: Event needs Receive and Finish", a.Name, i)
 		}
 	}
+	if d := a.Durable; d != nil && (d.Part == nil || d.Append == nil || d.Load == nil) {
+		return fmt.Errorf("rounds: %s: Durable needs Part, Append and Load", a.Name)
+	}
+	if l := a.Lease; l != nil && (l.Leader == nil || l.Fresh == nil) {
+		return fmt.Errorf("rounds: %s: Lease needs Leader and Fresh", a.Name)
+	}
 	return nil
 }
