@@ -105,3 +105,39 @@ func TestRestartedNodesRejoinTheirInstancesFromTheirRecords(t *testing.T) {
 }
 
 var _ = sim.Setup{}
+
+// When the stable leader crashes, the rounds of its instances move to the
+// next ballot, whose coordinator decides them with the full phase, finds the
+// old leader silent, and takes over the lease: the instances after that
+// start at their accept round again, under the new leader.
+func TestWhenTheLeaderCrashesAnotherNodeTakesOverTheLease(t *testing.T) {
+	sc := multiPaxos(1<<10, rounds.ScenarioOptions{Instances: 20})
+	var rts []*rounds.RuntimeOf[string]
+	newNode := sc.New
+	sc.New = func(id core.NodeID, n int) core.Process {
+		p := newNode(id, n)
+		rts = append(rts, p.(*rounds.RuntimeOf[string]))
+		return p
+	}
+	s := setup(t, sc, 3, "crash@70ms=0")
+	out, err := s.RunOne(t.Context(), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Violations) > 0 || out.Incomplete != "" {
+		t.Fatalf("%v %s", out.Violations, out.Incomplete)
+	}
+	if led := rts[0].Stats().Leased; led == 0 {
+		t.Fatal("node 0 never led with the lease before it crashed")
+	}
+	var heir *rounds.RuntimeOf[string]
+	for _, rt := range rts[1:] {
+		if st := rt.Lease(); st.Held {
+			heir = rt
+		}
+	}
+	if heir == nil || heir.Stats().Leased == 0 {
+		t.Fatalf("no node took over the lease: %+v %+v", rts[1].Lease(), rts[2].Lease())
+	}
+	t.Logf("the heir's lease %+v after %d leased instances", heir.Lease(), heir.Stats().Leased)
+}
