@@ -7,7 +7,6 @@ import (
 	"github.com/rondo-dev/rondo/rounds"
 	"github.com/rondo-dev/rondo/rounds/algos/registry"
 	"github.com/rondo-dev/rondo/scenario"
-	"github.com/rondo-dev/rondo/sim"
 )
 
 // multiPaxos is the registry's multipaxos scenario with values of size
@@ -103,8 +102,6 @@ func TestRestartedNodesRejoinTheirInstancesFromTheirRecords(t *testing.T) {
 	}
 	t.Logf("%d instances rejoined from records", rejoined)
 }
-
-var _ = sim.Setup{}
 
 // When the stable leader crashes, the rounds of its instances move to the
 // next ballot, whose coordinator decides them with the full phase, finds the

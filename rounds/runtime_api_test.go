@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/rounds"
 	"github.com/rondo-dev/rondo/rounds/algos/registry"
 	"github.com/rondo-dev/rondo/trace"
@@ -116,5 +115,3 @@ func TestATraceOfBigValuesHasShortLines(t *testing.T) {
 		t.Fatalf("%d lines, %v", lines, err)
 	}
 }
-
-var _ core.Storage = loggedStorage{}

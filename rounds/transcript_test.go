@@ -17,16 +17,15 @@ import (
 // it records what the process writes to storage, sends and outputs, in
 // order, and keeps what it sent so that the test can deliver it.
 type recorder struct {
-	id    core.NodeID
-	nodes []core.NodeID
-	now   time.Duration
-	disk  *core.MemStorage
-	rng   *rand.Rand
-	log   []string
-	sent  []sent
-	outs  []any
-	timer time.Duration // -1: disarmed
-	// quiet: puts of the reservation and the ballot are not logged.
+	id     core.NodeID
+	nodes  []core.NodeID
+	now    time.Duration
+	disk   *core.MemStorage
+	rng    *rand.Rand
+	log    []string
+	sent   []sent
+	outs   []any
+	timer  time.Duration // -1: disarmed
 	failed error
 }
 
@@ -72,6 +71,8 @@ func (r *recorder) take() ([]string, []sent) {
 	r.log, r.sent = nil, nil
 	return l, s
 }
+
+var _ core.Storage = loggedStorage{}
 
 // loggedStorage records the writes of instance records (the durable state
 // a test is about); the reservation and ballot writes are not logged.
