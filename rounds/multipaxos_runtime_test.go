@@ -254,3 +254,32 @@ func encodedSize(t *testing.T, msg any) int {
 	}
 	return len(b)
 }
+
+// A follower with no input yet keeps the leader's accept, whatever the
+// ballot, and acknowledges as soon as it gets its input. (Pending instances
+// kept messages of rounds up to MaxAhead only, counted from round 0: from
+// ballot 4 on, every accept that arrived before the input was dropped.)
+func TestAFollowerKeepsTheLeadersAcceptUntilItsInputComes(t *testing.T) {
+	nodes := mpCluster(t, 3, rounds.ConfigOf[string]{Input: func(uint64) (string, bool) { return "", false }})
+	l, n1 := nodes[0], nodes[1]
+	for range 2 { // ballots 3, then 6, both led by node 0
+		if err := l.rt.Campaign(l.rec); err != nil {
+			t.Fatal(err)
+		}
+		_, solicits := l.rec.take()
+		for _, nd := range nodes[1:] {
+			_, grants := deliver(nd, 0, solicits)
+			deliver(l, nd.rec.id, grants)
+		}
+	}
+	if st := l.rt.Lease(); !st.Held || st.Ballot != 6 {
+		t.Fatalf("the leader: %+v", st)
+	}
+	_, accepts := l.propose(1, "v")
+	log, _ := deliver(n1, 0, accepts)
+	transcript(t, "the accept before the input", log)
+	log, _ = n1.propose(1, "w")
+	transcript(t, "the input", log,
+		"put rounds/multipaxos/i/0000000000000001 (4 bytes)",
+		"send n0 i1/r26 {ts=0}")
+}

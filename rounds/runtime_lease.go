@@ -194,6 +194,16 @@ func (rt *RuntimeOf[V]) restartLease() {
 	}
 }
 
+// firstRound is the round a new instance starts at here, before it sees
+// its peers: 0, or the first round of a lease algorithm's adopted ballot.
+// A pending instance keeps the messages of the MaxAhead rounds after it.
+func (rt *RuntimeOf[V]) firstRound() int {
+	if !rt.eng.leased() {
+		return 0
+	}
+	return rt.lease.ballot * rt.eng.phaseLen()
+}
+
 // startAt is the round a new instance starts at here, and the processes
 // heard in it by the lease. Without a lease: round 0. With one: the first
 // round of the adopted ballot (the promise of the grants), or the round the
@@ -206,7 +216,7 @@ func (rt *RuntimeOf[V]) startAt(s *slot[V]) (int, Set) {
 		return 0, 0
 	}
 	b := rt.lease.ballot
-	at := b * rt.eng.phaseLen()
+	at := rt.firstRound()
 	if s.maxSeen > at {
 		return s.maxSeen, 0
 	}

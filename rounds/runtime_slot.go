@@ -95,7 +95,7 @@ func (s *slot[V]) message(rt *RuntimeOf[V], from core.NodeID, round int, body an
 	}
 	switch s.phase {
 	case phasePending:
-		if round <= rt.cfg.MaxAhead {
+		if round <= rt.firstRound()+rt.cfg.MaxAhead {
 			s.m.buffer(from, round, body)
 		} else {
 			rt.stats.Refused++

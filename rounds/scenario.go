@@ -160,7 +160,8 @@ func configFor[V comparable](c Config) ConfigOf[V] {
 	}
 	return ConfigOf[V]{Timeout: c.Timeout, MinTimeout: c.MinTimeout, MaxTimeout: c.MaxTimeout,
 		MaxAhead: c.MaxAhead, MaxInstances: c.MaxInstances, LogSize: c.LogSize, Linger: c.Linger,
-		MaxRounds: c.MaxRounds, PendingTTL: c.PendingTTL, Reserve: c.Reserve, TimerKey: c.TimerKey}
+		MaxRounds: c.MaxRounds, PendingTTL: c.PendingTTL, Reserve: c.Reserve, TimerKey: c.TimerKey,
+		LogBytes: c.LogBytes, Ordered: c.Ordered, First: c.First, Window: c.Window, SuspectAfter: c.SuspectAfter}
 }
 
 // DomainOf is the input domain of a scenario (and of a checker's
