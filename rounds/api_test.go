@@ -2,6 +2,7 @@ package rounds_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,6 +127,15 @@ func TestValidateNamesWhatIsMissing(t *testing.T) {
 	}
 	if alg.Phase(7) != &alg.Rounds[0] || alg.Info().Rounds != 1 {
 		t.Fatal("Phase / Info")
+	}
+	alg.Durable = &rounds.Durable[int]{Part: func(s int) int { return s }}
+	if err := alg.Validate(); err == nil || !strings.Contains(err.Error(), "Durable") {
+		t.Fatalf("a Durable without Append and Load: %v", err)
+	}
+	alg.Durable = nil
+	alg.Lease = &rounds.Lease[int]{Fresh: func(int) int { return 0 }}
+	if err := alg.Validate(); err == nil || !strings.Contains(err.Error(), "Lease") {
+		t.Fatalf("a Lease without Leader: %v", err)
 	}
 }
 

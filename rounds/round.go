@@ -40,10 +40,18 @@ import (
 	"github.com/rondo-dev/rondo/core"
 )
 
-// Value is the type of inputs and decisions. Consensus-like algorithms take
-// one Value per process as input and decide one Value; the checker draws the
-// inputs from the domain 0..V-1. Algorithms over richer data (sets, reals)
-// encode them in a Value (a bit set, a fixed-point number).
+// Value is the type of inputs and decisions of the library's algorithms and
+// of the checker. Consensus-like algorithms take one Value per process as
+// input and decide one Value; the checker draws the inputs from the domain
+// 0..V-1. Algorithms over richer data (sets, reals) encode them in a Value (a
+// bit set, a fixed-point number).
+//
+// An algorithm may instead be generic over its value type (AlgorithmOf with
+// a type parameter V): a replicated log decides batches of commands as
+// strings of up to MaxValueSize bytes, while the checker instantiates the
+// same code with V = Value over a small domain. Every generic type has an
+// int64 name for the common case: Algorithm is AlgorithmOf[S, M, Value],
+// Ctx is CtxOf[Value], and so on (see docs/rounds.md, "Values").
 type Value = int64
 
 // MaxN is the largest number of processes a round-based instance may have:
@@ -60,10 +68,15 @@ func CheckSize(n int) error {
 	return nil
 }
 
-// Algorithm is a round-based algorithm: a deterministic value, the same for
-// the runtime and for the checker.
+// Algorithm is a round-based algorithm over int64 values (Value): the
+// library's algorithms, and what the checker explores.
+type Algorithm[S, M comparable] = AlgorithmOf[S, M, Value]
+
+// AlgorithmOf is a round-based algorithm: a deterministic value, the same
+// for the runtime and for the checker.
 //
-// S is a process's local state and M the type of its messages.
+// S is a process's local state, M the type of its messages and V the type of
+// its inputs and decisions.
 //
 // S must be comparable, and == on S must mean "the same state": no pointers,
 // maps or slices whose contents matter (use fixed-size arrays, Set, and
@@ -78,7 +91,12 @@ func CheckSize(n int) error {
 // cross the network on the runtime, and the checker interns them too. A
 // multi-round algorithm usually uses one struct with the fields of all its
 // rounds (the round number disambiguates).
-type Algorithm[S comparable, M comparable] struct {
+//
+// V must be comparable, and == on V must mean "the same value" (decisions
+// are compared with it). A string is the natural type of a large value: it
+// is immutable, so a state or a message that holds one copies a pointer and
+// a length, never the bytes.
+type AlgorithmOf[S, M, V comparable] struct {
 	// Name is what the CLI calls it: "otr", "lastvoting", …
 	Name string
 	// Summary is one line saying what it does.
@@ -87,21 +105,34 @@ type Algorithm[S comparable, M comparable] struct {
 	Paper string
 	// Init builds process id's initial state in a system of n processes
 	// (ids 0..n-1) from its input.
-	Init func(id core.NodeID, n int, input Value) S
+	Init func(id core.NodeID, n int, input V) S
 	// Rounds is one phase: round r runs Rounds[r mod len(Rounds)].
-	Rounds []Round[S, M]
+	Rounds []RoundOf[S, M, V]
 	// Spec states the fault assumptions, safety properties and
 	// communication predicate the algorithm is checked against.
-	Spec Spec[S, M]
+	Spec SpecOf[S, M, V]
 	// Format prints states, messages and decided values for people
 	// (optional; see Format).
-	Format Format[S, M]
+	Format FormatOf[S, M, V]
+	// Durable, when set, says which part of a process's state survives a
+	// crash: the runtime persists it before sending anything that depends
+	// on it, and a restarted node rejoins its instances from it (see
+	// Durable). Without it a restarted node only asks its peers for the
+	// decisions of the instances it may have taken part in.
+	Durable *Durable[S]
+	// Lease, when set, lets a stable leader skip the first round of a
+	// ballot for new instances (Multi-Paxos; see Lease). The checker
+	// ignores it: the round it skips is explored like any other.
+	Lease *Lease[M]
 }
 
-// Round is one round of a phase. Send is required; exactly one of Update (a
-// lockstep round: the whole mailbox at once) and Event (a round that reacts
-// to one message at a time) is set.
-type Round[S, M any] struct {
+// Round is a round of an algorithm over int64 values.
+type Round[S, M any] = RoundOf[S, M, Value]
+
+// RoundOf is one round of a phase. Send is required; exactly one of Update
+// (a lockstep round: the whole mailbox at once) and Event (a round that
+// reacts to one message at a time) is set.
+type RoundOf[S, M any, V comparable] struct {
 	// Name labels the round in traces and counterexamples ("vote",
 	// "commit", …); empty is fine.
 	Name string
@@ -116,66 +147,75 @@ type Round[S, M any] struct {
 	// reuses it, the runtime sends from the live state, and a Send that
 	// acted on the state would make the two diverge. (S must hold no
 	// pointers, maps or slices, see Algorithm, so the copy is a real one.)
-	Send func(s S, r View, out *Outbox[M])
+	Send func(s S, r ViewOf[V], out *Outbox[M])
 
 	// Update computes the next state from the messages heard this round.
 	// It must be deterministic, depend only on s, mb and r, and not keep mb
 	// (its storage is reused). Decisions are made with r.Decide, an instance
 	// ends with r.Exit.
-	Update func(s *S, mb Mailbox[M], r *Ctx)
+	Update func(s *S, mb Mailbox[M], r *CtxOf[V])
 
 	// Event, instead of Update, handles the round one message at a time
 	// (PSync's later EventRound).
-	Event *EventRound[S, M]
+	Event *EventRoundOf[S, M, V]
 
 	// Expect is how many messages the round waits for before it may end
 	// early (nil: all n). The runtime ends a lockstep round at the first of
 	// Expect messages received or the timeout given by Progress. The checker
 	// ignores it: every HO set is explored anyway; which is why, like Send,
 	// it sees a copy of the state and cannot act on it.
-	Expect func(s S, r View) int
+	Expect func(s S, r ViewOf[V]) int
 
 	// Progress is how a lockstep round waits (zero value: Timeout(0), the
 	// runtime's default, adaptive timeout, with catch-up allowed).
 	Progress Progress
 }
 
-// EventRound is a round that handles messages as they arrive. The runtime
+// EventRound is an event round of an algorithm over int64 values.
+type EventRound[S, M any] = EventRoundOf[S, M, Value]
+
+// EventRoundOf is a round that handles messages as they arrive. The runtime
 // calls Start after Send, Receive for each message of this round as it
 // arrives, and Finish once the last returned Progress says the round is over
 // (GoAhead) or its timeout expired (timedOut). The checker, which treats
 // rounds as lockstep, delivers the messages of the chosen HO set in
 // increasing sender order, stops delivering after a GoAhead, and then calls
 // Finish(timedOut = no GoAhead was returned).
-type EventRound[S, M any] struct {
+type EventRoundOf[S, M any, V comparable] struct {
 	// Start returns the round's initial progress (nil: Timeout(0)).
-	Start func(s *S, r *Ctx) Progress
+	Start func(s *S, r *CtxOf[V]) Progress
 	// Receive handles one message and says how the round goes on.
-	Receive func(s *S, from core.NodeID, m M, r *Ctx) Progress
+	Receive func(s *S, from core.NodeID, m M, r *CtxOf[V]) Progress
 	// Finish ends the round.
-	Finish func(s *S, timedOut bool, r *Ctx)
+	Finish func(s *S, timedOut bool, r *CtxOf[V])
 }
 
-// Status is the part of a process's state the model itself owns: whether and
-// what it decided, and whether it exited. Algorithms change it only through
-// Ctx.Decide and Ctx.Exit.
-type Status struct {
+// Status is the status of a process deciding int64 values.
+type Status = StatusOf[Value]
+
+// StatusOf is the part of a process's state the model itself owns: whether
+// and what it decided, and whether it exited. Algorithms change it only
+// through Ctx.Decide and Ctx.Exit.
+type StatusOf[V comparable] struct {
 	Decided  bool
-	Decision Value
+	Decision V
 	// Exited: the process left the instance; it sends and updates no more.
 	Exited bool
 	// Revoked: the process called Decide a second time with a different
 	// value, Other. Irrevocability (a Property) fails on it. Decision keeps
 	// the first value.
 	Revoked bool
-	Other   Value
+	Other   V
 }
 
-// Ctx is what an algorithm sees of the world in a round: its id, the number
+// Ctx is the round context of an algorithm over int64 values.
+type Ctx = CtxOf[Value]
+
+// CtxOf is what an algorithm sees of the world in a round: its id, the number
 // of processes, the round number, and the built-ins Decide and Exit. The
 // runtime keeps one Ctx per instance across rounds (Status carries over) and
 // sets Round before each round; the checker rebuilds it for every step.
-type Ctx struct {
+type CtxOf[V comparable] struct {
 	// ID is this process's id, in 0..N-1.
 	ID core.NodeID
 	// N is the number of processes.
@@ -183,42 +223,50 @@ type Ctx struct {
 	// Round is the current round, counted from 0.
 	Round int
 	// Status is this process's decision and exit status.
-	Status Status
+	Status StatusOf[V]
 	// Flip, when set, is the source of random coins (Coin). The runtime
 	// sets it from core.Context.Rand; the checker sets it to explore every
 	// outcome of every coin an update flips.
 	Flip func() bool
+
+	// ask: the processes AskDecision named in this round.
+	ask Set
 }
 
 // Phase returns the current phase number for a phase of k rounds.
-func (c *Ctx) Phase(k int) int { return c.Round / k }
+func (c *CtxOf[V]) Phase(k int) int { return c.Round / k }
 
 // View returns the read-only part of c: what Send, Expect and Spec.Forge
 // see.
-func (c *Ctx) View() View { return View{ID: c.ID, N: c.N, Round: c.Round, Status: c.Status} }
+func (c *CtxOf[V]) View() ViewOf[V] {
+	return ViewOf[V]{ID: c.ID, N: c.N, Round: c.Round, Status: c.Status}
+}
 
-// View is what a process sees of itself while it sends: its id, the number
+// View is the view of a process deciding int64 values.
+type View = ViewOf[Value]
+
+// ViewOf is what a process sees of itself while it sends: its id, the number
 // of processes, the round and its status, as a value. It has no Decide and
 // no Exit: a process acts (changes its state, decides, exits) only in
 // Update or an EventRound's handlers, which the checker and the runtime
 // both run on the state they keep.
-type View struct {
+type ViewOf[V comparable] struct {
 	ID     core.NodeID
 	N      int
 	Round  int
-	Status Status
+	Status StatusOf[V]
 }
 
 // Phase returns the current phase number for a phase of k rounds.
-func (v View) Phase(k int) int { return v.Round / k }
+func (v ViewOf[V]) Phase(k int) int { return v.Round / k }
 
 // Decided returns the decision, if any.
-func (v View) Decided() (Value, bool) { return v.Status.Decision, v.Status.Decided }
+func (v ViewOf[V]) Decided() (V, bool) { return v.Status.Decision, v.Status.Decided }
 
 // Decide decides v. Deciding again with the same value is a no-op; with a
 // different value it marks the status Revoked and records the value in
 // Other (the first such value), which Irrevocability reports.
-func (c *Ctx) Decide(v Value) {
+func (c *CtxOf[V]) Decide(v V) {
 	if c.Status.Decided {
 		if c.Status.Decision != v && !c.Status.Revoked {
 			c.Status.Revoked, c.Status.Other = true, v
@@ -229,14 +277,24 @@ func (c *Ctx) Decide(v Value) {
 }
 
 // Decided returns the decision, if any.
-func (c *Ctx) Decided() (Value, bool) { return c.Status.Decision, c.Status.Decided }
+func (c *CtxOf[V]) Decided() (V, bool) { return c.Status.Decision, c.Status.Decided }
+
+// AskDecision says that process p is known to have decided the instance
+// (its decision message arrived) while this process lacks the value, which
+// the algorithm kept out of that message to keep it small: Multi-Paxos's
+// decide round carries a ballot, and a process that missed the ballot's
+// value cannot decide from it. The runtime asks p for its decision after
+// the round (an Ask, answered with the value from p's decision log) and
+// decides it on the answer. The checker ignores it: the process just has
+// not decided yet.
+func (c *CtxOf[V]) AskDecision(p core.NodeID) { c.ask = c.ask.Add(p) }
 
 // Exit ends this process's part in the instance after this round: it sends
 // nothing and updates no more.
-func (c *Ctx) Exit() { c.Status.Exited = true }
+func (c *CtxOf[V]) Exit() { c.Status.Exited = true }
 
 // Coin returns a random bit (false when no coin source is set).
-func (c *Ctx) Coin() bool {
+func (c *CtxOf[V]) Coin() bool {
 	if c.Flip == nil {
 		return false
 	}
@@ -244,18 +302,18 @@ func (c *Ctx) Coin() bool {
 }
 
 // Phase returns the round that round r runs.
-func (a *Algorithm[S, M]) Phase(r int) *Round[S, M] {
+func (a *AlgorithmOf[S, M, V]) Phase(r int) *RoundOf[S, M, V] {
 	return &a.Rounds[r%len(a.Rounds)]
 }
 
 // RegisterMessages registers M with a codec registry under the name
 // "rounds/<Name>", so that the runtime can send it over the network.
-func (a *Algorithm[S, M]) RegisterMessages(r *core.Registry) {
+func (a *AlgorithmOf[S, M, V]) RegisterMessages(r *core.Registry) {
 	core.Register[M](r, "rounds/"+a.Name)
 }
 
 // Info describes the algorithm for listings (rondo list).
-func (a *Algorithm[S, M]) Info() Info {
+func (a *AlgorithmOf[S, M, V]) Info() Info {
 	return Info{Name: a.Name, Summary: a.Summary, Paper: a.Paper,
 		Model: a.Spec.Model, Threshold: a.Spec.Threshold, Rounds: len(a.Rounds)}
 }
@@ -272,7 +330,7 @@ type Info struct {
 
 // Validate reports a malformed algorithm: missing functions, an empty
 // phase, or a round with both or neither of Update and Event.
-func (a *Algorithm[S, M]) Validate() error {
+func (a *AlgorithmOf[S, M, V]) Validate() error {
 	if a.Name == "" {
 		return errors.New("rounds: algorithm has no Name")
 	}
@@ -292,6 +350,12 @@ func (a *Algorithm[S, M]) Validate() error {
 		if r.Event != nil && (r.Event.Receive == nil || r.Event.Finish == nil) {
 			return fmt.Errorf("rounds: %s: round %d: Event needs Receive and Finish", a.Name, i)
 		}
+	}
+	if d := a.Durable; d != nil && (d.Part == nil || d.Append == nil || d.Load == nil) {
+		return fmt.Errorf("rounds: %s: Durable needs Part, Append and Load", a.Name)
+	}
+	if l := a.Lease; l != nil && (l.Leader == nil || l.Fresh == nil) {
+		return fmt.Errorf("rounds: %s: Lease needs Leader and Fresh", a.Name)
 	}
 	return nil
 }

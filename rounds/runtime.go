@@ -2,14 +2,18 @@ package rounds
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/rondo-dev/rondo/core"
 )
 
-// Runtime is the core.Process that runs a round-based algorithm on a real or
-// simulated network, for many instances at once.
+// Runtime is the runtime of an algorithm over int64 values.
+type Runtime = RuntimeOf[Value]
+
+// RuntimeOf is the core.Process that runs a round-based algorithm on a real
+// or simulated network, for many instances at once.
 //
 // Each instance (a 64-bit id, never reused) is a separate run of the
 // algorithm. It starts when a Propose request gives this node its input,
@@ -24,9 +28,15 @@ import (
 //
 // Nothing here owns a goroutine: every instance advances inside Handle, and
 // all instances share one core timer (a heap of deadlines).
-type Runtime struct {
-	cfg Config
-	eng engine
+//
+// An algorithm with a Durable part rejoins its instances after a restart
+// (runtime_durable.go); one with a Lease runs as Multi-Paxos, a stable
+// leader skipping the first round of new instances (runtime_lease.go).
+// What a replicated log drives it with — Propose, ProposeNext, Next,
+// Truncate, Lease — is in runtime_api.go.
+type RuntimeOf[V comparable] struct {
+	cfg ConfigOf[V]
+	eng engine[V]
 
 	ctx   core.Context // valid during Init/Handle only
 	id    core.NodeID
@@ -34,9 +44,9 @@ type Runtime struct {
 	f     int
 	model Model
 
-	insts map[uint64]*slot
+	insts map[uint64]*slot[V]
 	dl    deadlines
-	log   decisionLog
+	log   decisionLog[V]
 	to    Timeouts
 
 	// Crash recovery: instance ids up to reserved were possibly started by
@@ -52,12 +62,26 @@ type Runtime struct {
 	// more events after Fail; failed keeps the runtime inert anyway.
 	failed error
 
+	rec   records[V] // durable algorithms: the acceptor records
+	lease leaseState // lease algorithms: the ballot adopted, the grants
+	// touched is the highest instance started here with an input (or
+	// rejoined from a record): what a grant's horizon covers. highest is
+	// the highest instance id seen at all (ProposeNext picks the next).
+	touched, highest uint64
+	// floor: instances at or below it were truncated (Truncate) and are
+	// never run again, here or in the decision log.
+	floor uint64
+	ord   ordered[V] // Config.Ordered: decisions held for Next
+
 	stats Stats
 }
 
-// Config tunes a Runtime. The zero value is usable: every field has a
+// Config configures the runtime of an algorithm over int64 values.
+type Config = ConfigOf[Value]
+
+// ConfigOf tunes a Runtime. The zero value is usable: every field has a
 // default.
-type Config struct {
+type ConfigOf[V comparable] struct {
 	// Timeout is the initial round timeout (default 10ms); it adapts within
 	// [MinTimeout, MaxTimeout] (defaults 1ms and 500ms).
 	Timeout, MinTimeout, MaxTimeout time.Duration
@@ -89,12 +113,32 @@ type Config struct {
 	Reserve uint64
 	// Input, if set, gives the input of an instance this node has no
 	// Propose for, so that the first message naming it starts it at once.
-	Input func(instance uint64) (Value, bool)
+	// (A replicated log's follower gives a no-op: it accepts what its
+	// leader sends, and proposes the no-op only if it must coordinate.)
+	Input func(instance uint64) (V, bool)
 	// TimerKey is the core timer this runtime uses (default "rounds").
 	TimerKey string
+	// LogBytes bounds the encoded size of the values the decision log
+	// keeps (default 64 MiB): with values of a megabyte, LogSize entries
+	// would not fit in memory. The oldest entries go first.
+	LogBytes int
+	// Ordered keeps decisions for Next, which hands them out in instance
+	// order, instead of outputting them (core.Context.Output): what a
+	// replicated log embedding the runtime wants. See runtime_api.go.
+	Ordered bool
+	// First is the first instance Next hands out (default 1).
+	First uint64
+	// Window bounds, with Ordered, how far ProposeNext may run ahead of the
+	// last instance Next handed out (default 0: no bound).
+	Window uint64
+	// SuspectAfter is how long a lease algorithm's node must not have heard
+	// from the leader before a node that decided an instance as the
+	// coordinator of a later ballot takes over the lease (default: 8 round
+	// timeouts, at least 20ms). See Lease.
+	SuspectAfter time.Duration
 }
 
-func (c Config) withDefaults() Config {
+func (c ConfigOf[V]) withDefaults() ConfigOf[V] {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -113,6 +157,10 @@ func (c Config) withDefaults() Config {
 	defi(&c.MaxInstances, 1<<16)
 	defi(&c.LogSize, 1<<14)
 	defi(&c.MaxRounds, 100000)
+	defi(&c.LogBytes, 64<<20)
+	if c.First == 0 {
+		c.First = 1
+	}
 	if c.Reserve == 0 {
 		c.Reserve = 256
 	}
@@ -121,6 +169,18 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// LeaseMinTimeout is the default MinTimeout of a lease algorithm's
+// runtime. Its rounds wait on the leader's queue as much as on the network:
+// with hundreds of instances in flight, the leader's acknowledgements and
+// decisions come milliseconds after the round trip the adaptive timeout
+// measures when the pipeline is short, and a round that ends early sends
+// its instance to the next ballot, whose coordinator runs the full phase.
+// On loopback TLS with 256 instances in flight, a 1ms floor let the
+// timeout shrink to it and the instances spill into later ballots (8,000
+// instances/s, 5,000 timeouts in 500 instances); with 20ms, none did
+// (30,000/s).
+const LeaseMinTimeout = 20 * time.Millisecond
 
 // Stats counts what a runtime did, for benchmarks and metrics.
 type Stats struct {
@@ -138,22 +198,29 @@ type Stats struct {
 	Answered  int // Decided replies sent from the log
 	Live      int // instances alive now
 	TimeoutNs int64
+	Persisted int // durable records written (Durable)
+	Rejoined  int // instances rejoined from a record after a restart
+	Leased    int // instances started with their first round skipped (Lease)
+	Refusals  int // proposals refused (a value too large, …)
 }
 
 // NewRuntime returns a runtime for alg. It panics on a malformed algorithm
 // (Validate), a programming error found at start-up.
-func NewRuntime[S, M comparable](alg *Algorithm[S, M], cfg Config) *Runtime {
+func NewRuntime[S, M, V comparable](alg *AlgorithmOf[S, M, V], cfg ConfigOf[V]) *RuntimeOf[V] {
 	if err := alg.Validate(); err != nil {
 		panic(err)
 	}
+	if alg.Lease != nil && cfg.MinTimeout <= 0 {
+		cfg.MinTimeout = LeaseMinTimeout
+	}
 	cfg = cfg.withDefaults()
-	rt := &Runtime{cfg: cfg, model: alg.Spec.Model}
-	rt.eng = &typed[S, M]{alg: alg, rt: rt}
+	rt := &RuntimeOf[V]{cfg: cfg, model: alg.Spec.Model}
+	rt.eng = &typed[S, M, V]{alg: alg, rt: rt}
 	return rt
 }
 
 // Stats returns the runtime's counters.
-func (rt *Runtime) Stats() Stats {
+func (rt *RuntimeOf[V]) Stats() Stats {
 	s := rt.stats
 	s.Live = len(rt.insts)
 	s.TimeoutNs = int64(rt.to.Cur)
@@ -161,24 +228,31 @@ func (rt *Runtime) Stats() Stats {
 }
 
 // Timeout is the current adaptive round timeout.
-func (rt *Runtime) Timeout() time.Duration { return rt.to.Cur }
+func (rt *RuntimeOf[V]) Timeout() time.Duration { return rt.to.Cur }
 
 // Init starts an incarnation. A reservation left in Storage by an earlier
 // incarnation means this node restarted: instances up to it are joined
-// passively.
-func (rt *Runtime) Init(ctx core.Context) {
+// passively, unless the algorithm is Durable: then the instances with a
+// record rejoin from it (at the Restart event) and the others as fresh
+// processes.
+func (rt *RuntimeOf[V]) Init(ctx core.Context) {
 	rt.ctx = ctx
 	rt.id = ctx.ID()
 	rt.n = len(ctx.Nodes())
 	rt.f = rt.eng.maxFaults(rt.n)
-	rt.insts = make(map[uint64]*slot)
+	rt.insts = make(map[uint64]*slot[V])
 	rt.dl.armed = -1
-	rt.log = newDecisionLog(rt.cfg.LogSize)
+	rt.log = newDecisionLog[V](rt.cfg.LogSize, rt.cfg.LogBytes)
 	rt.to = NewTimeouts(rt.cfg.Timeout, rt.cfg.MinTimeout, rt.cfg.MaxTimeout)
+	rt.ord = ordered[V]{next: rt.cfg.First}
 	if err := CheckSize(rt.n); err != nil {
 		rt.fail(err)
 		return
 	}
+	if !rt.loadFloor() || !rt.loadRecords() || !rt.loadLease() {
+		return
+	}
+	rt.rec.due = rt.eng.durable() || rt.eng.leased()
 	if b, ok := ctx.Storage().Get(rt.reserveKey()); ok {
 		if len(b) != 8 {
 			// Reading it as "no reservation" would let this node take
@@ -187,54 +261,73 @@ func (rt *Runtime) Init(ctx core.Context) {
 			return
 		}
 		rt.reserved = binary.BigEndian.Uint64(b)
-		rt.amnesic, rt.amnesiaBelow = true, rt.reserved
+		rt.amnesic, rt.amnesiaBelow = !rt.eng.durable(), rt.reserved
 	}
 }
 
 // fail stops this node for good (fail-stop, see core.Context.Fail).
-func (rt *Runtime) fail(err error) {
+func (rt *RuntimeOf[V]) fail(err error) {
 	if rt.failed == nil {
 		rt.failed = err
 	}
 	rt.ctx.Fail(err)
 }
 
-func (rt *Runtime) reserveKey() string { return "rounds/" + rt.eng.name() + "/reserved" }
+func (rt *RuntimeOf[V]) reserveKey() string { return "rounds/" + rt.eng.name() + "/reserved" }
 
 // Handle reacts to a Propose request, a round message, a Decided or Ask from
-// a peer, or the runtime's timer.
-func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
+// a peer, a lease's Grant or Solicit, the Restart of this node, or the
+// runtime's timer.
+func (rt *RuntimeOf[V]) Handle(ctx core.Context, ev core.Event) {
 	rt.ctx = ctx
+	if _, restart := ev.(core.Restart); !restart && rt.wake() != nil {
+		return
+	}
 	if rt.failed != nil {
 		return
 	}
 	switch ev := ev.(type) {
 	case core.Request:
-		if p, ok := ev.Body.(Propose); ok {
-			rt.propose(p.Instance, p.Value)
+		if p, ok := ev.Body.(ProposeOf[V]); ok {
+			if err := rt.Propose(ctx, p.Instance, p.Value); errors.Is(err, ErrValueTooLarge) {
+				ctx.Logger().Warn("rounds: proposal refused", "instance", p.Instance, "err", err)
+				ctx.Output(Refused{Instance: p.Instance, Reason: err.Error()})
+			}
 		}
+	case core.Restart:
+		rt.restart()
 	case core.Message:
 		if int(ev.From) >= rt.n {
 			return
 		}
+		rt.heard(ev.From)
 		switch b := ev.Body.(type) {
-		case Decided:
+		case DecidedOf[V]:
 			if s := rt.insts[b.Instance]; s != nil {
 				s.learn(rt, ev.From, b.Value)
 			}
 		case Ahead:
 			if s := rt.insts[b.Instance]; s != nil {
 				s.ahead(rt, ev.From, b.Round)
+			} else if rt.eng.leased() && b.Round <= MaxWireRound {
+				// A proposer of an instance this node has not seen, in a
+				// round that sends it nothing (the prepare of a ballot
+				// without a lease): join, so that its message goes out.
+				rt.message(ev.From, b.Instance, b.Round, nil)
 			}
+		case Grant:
+			rt.granted(ev.From, b)
+		case Solicit:
+			rt.solicited(ev.From, b)
 		case Ask:
 			if e, ok := rt.log.get(b.Instance); ok && e.decided {
 				rt.stats.Answered++
-				ctx.Send(ev.From, Decided{Instance: b.Instance, Value: e.value})
+				ctx.Send(ev.From, DecidedOf[V]{Instance: b.Instance, Value: e.value})
 			} else if s := rt.insts[b.Instance]; s != nil && s.phase == phaseActive {
 				// Decided but still taking part (Byzantine model).
 				if v, ok := s.m.decision(); ok {
 					rt.stats.Answered++
-					ctx.Send(ev.From, Decided{Instance: b.Instance, Value: v})
+					ctx.Send(ev.From, DecidedOf[V]{Instance: b.Instance, Value: v})
 				}
 			}
 		default:
@@ -252,36 +345,21 @@ func (rt *Runtime) Handle(ctx core.Context, ev core.Event) {
 	}
 }
 
-func (rt *Runtime) propose(inst uint64, v Value) {
-	if s := rt.insts[inst]; s != nil {
-		if s.phase == phasePending {
-			rt.activate(s, v)
-		}
-		return
-	}
-	if _, done := rt.log.get(inst); done || rt.log.forgotten(inst) {
-		return
-	}
-	s := rt.newSlot(inst)
-	if s == nil || s.phase != phasePending {
-		return // too many instances, or one to be joined passively
-	}
-	rt.activate(s, v)
-}
-
 // message files a round message under its instance, creating the instance
-// (pending its input) if it is new.
-func (rt *Runtime) message(from core.NodeID, inst uint64, round int, body any) {
+// (pending its input) if it is new. A nil body is a proposer's Ahead for an
+// instance not yet here (lease algorithms): it creates the instance and
+// records the round, and is not a message of the round.
+func (rt *RuntimeOf[V]) message(from core.NodeID, inst uint64, round int, body any) {
 	s := rt.insts[inst]
 	if s == nil {
 		if e, ok := rt.log.get(inst); ok {
-			if e.decided && from != rt.id {
+			if e.decided && from != rt.id && rt.answers(e, round) {
 				rt.stats.Answered++
-				rt.ctx.Send(from, Decided{Instance: inst, Value: e.value})
+				rt.ctx.Send(from, DecidedOf[V]{Instance: inst, Value: e.value})
 			}
 			return
 		}
-		if rt.log.forgotten(inst) {
+		if rt.forgotten(inst) {
 			rt.stats.Refused++
 			return
 		}
@@ -289,22 +367,49 @@ func (rt *Runtime) message(from core.NodeID, inst uint64, round int, body any) {
 			rt.stats.Refused++
 			return
 		}
+		if rt.eng.leased() {
+			// Join where the peers are: the instance starts at the
+			// round of this message (see startAt).
+			s.note(rt, from, round)
+		}
 		if s.phase == phasePending && rt.cfg.Input != nil {
 			if v, ok := rt.cfg.Input(inst); ok {
-				rt.activate(s, v)
+				rt.activate(s, v, false)
 			}
 		}
+	}
+	if body == nil {
+		s.ahead(rt, from, round)
+		return
 	}
 	s.message(rt, from, round, body)
 }
 
+// answers reports whether a round message of round r, for an instance
+// decided as e, deserves the decision in reply. It does, except for a lease
+// algorithm when r is not after the round of the decision: that is a late
+// message of the instance's own rounds (an acknowledgement that arrived
+// after the majority), whose sender holds the value and hears the decision
+// from the coordinator; answering it would send a megabyte value again with
+// every instance.
+func (rt *RuntimeOf[V]) answers(e logEntry[V], r int) bool {
+	return !rt.eng.leased() || e.round < 0 || r > e.round
+}
+
+// forgotten reports whether inst was truncated or evicted from the decision
+// log long ago: it is never run again.
+func (rt *RuntimeOf[V]) forgotten(inst uint64) bool {
+	return inst <= rt.floor && rt.floor > 0 || rt.log.forgotten(inst)
+}
+
 // newSlot creates instance inst: passive if this node may have taken part in
 // it before a crash, pending its input otherwise.
-func (rt *Runtime) newSlot(inst uint64) *slot {
+func (rt *RuntimeOf[V]) newSlot(inst uint64) *slot[V] {
 	if len(rt.insts) >= rt.cfg.MaxInstances {
 		return nil
 	}
-	s := &slot{inst: inst, phase: phasePending, created: rt.ctx.Now()}
+	rt.highest = max(rt.highest, inst)
+	s := &slot[V]{inst: inst, phase: phasePending, created: rt.ctx.Now()}
 	s.m = rt.eng.newMachine(rt, s)
 	s.highest = make([]int, rt.n)
 	for i := range s.highest {
@@ -324,7 +429,8 @@ func (rt *Runtime) newSlot(inst uint64) *slot {
 // instance is covered by the reservation in Storage: a node that could not
 // make it durable stops there (the world's Storage has called Fail), since
 // after a crash it would not know it took part, and could vote twice.
-func (rt *Runtime) activate(s *slot, v Value) {
+// proposed: the input came from this node's proposal, not a peer's message.
+func (rt *RuntimeOf[V]) activate(s *slot[V], v V, proposed bool) {
 	if s.inst >= rt.reserved || rt.reserved == 0 {
 		reserved := s.inst + rt.cfg.Reserve
 		var b [8]byte
@@ -337,13 +443,18 @@ func (rt *Runtime) activate(s *slot, v Value) {
 		rt.reserved = reserved
 	}
 	rt.stats.Started++
+	rt.touched = max(rt.touched, s.inst)
 	s.phase = phaseActive
-	s.m.start(v)
+	at, fresh := rt.startAt(s)
+	s.m.start(v, at, fresh)
+	if proposed && fresh == 0 {
+		rt.announce(s, at)
+	}
 	s.m.step()
 }
 
 // end removes an instance and logs its outcome.
-func (rt *Runtime) end(s *slot, e logEntry) {
+func (rt *RuntimeOf[V]) end(s *slot[V], e logEntry[V]) {
 	s.phase = phaseDone
 	s.gen++
 	delete(rt.insts, s.inst)
@@ -351,9 +462,19 @@ func (rt *Runtime) end(s *slot, e logEntry) {
 	rt.idle()
 }
 
+// decided reports instance inst's decision to the environment: as an output,
+// or, Ordered, to Next.
+func (rt *RuntimeOf[V]) decided(d DecisionOf[V]) {
+	if rt.cfg.Ordered {
+		rt.ord.add(d)
+		return
+	}
+	rt.ctx.Output(d)
+}
+
 // idle disarms the core timer when no instance is left to wake up for, so
 // that a finished node is quiescent.
-func (rt *Runtime) idle() {
+func (rt *RuntimeOf[V]) idle() {
 	if len(rt.insts) == 0 && rt.dl.armed >= 0 {
 		rt.ctx.CancelTimer(rt.cfg.TimerKey)
 		rt.dl.armed = -1
@@ -362,10 +483,10 @@ func (rt *Runtime) idle() {
 }
 
 // output reports a decision to the environment.
-func (rt *Runtime) output(d Decision) { rt.ctx.Output(d) }
+func (rt *RuntimeOf[V]) output(d DecisionOf[V]) { rt.decided(d) }
 
 // arm sets s's deadline, replacing any earlier one.
-func (rt *Runtime) arm(s *slot, at time.Duration) {
+func (rt *RuntimeOf[V]) arm(s *slot[V], at time.Duration) {
 	s.gen++
 	s.armedGen = s.gen
 	s.deadline = at
@@ -377,11 +498,11 @@ func (rt *Runtime) arm(s *slot, at time.Duration) {
 }
 
 // disarm forgets s's deadline.
-func (rt *Runtime) disarm(s *slot) { s.gen++ }
+func (rt *RuntimeOf[V]) disarm(s *slot[V]) { s.gen++ }
 
 // fire runs every deadline that is due, then re-arms the core timer for the
 // next one.
-func (rt *Runtime) fire() {
+func (rt *RuntimeOf[V]) fire() {
 	now := rt.ctx.Now()
 	rt.dl.armed = -1
 	for {
@@ -413,4 +534,4 @@ func (rt *Runtime) fire() {
 	}
 }
 
-func (rt *Runtime) coin() bool { return rt.ctx.Rand().IntN(2) == 1 }
+func (rt *RuntimeOf[V]) coin() bool { return rt.ctx.Rand().IntN(2) == 1 }

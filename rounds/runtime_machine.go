@@ -7,29 +7,37 @@ import (
 )
 
 // typed is the engine of one Algorithm[S, M].
-type typed[S, M comparable] struct {
-	alg *Algorithm[S, M]
-	rt  *Runtime
+type typed[S, M, V comparable] struct {
+	alg *AlgorithmOf[S, M, V]
+	rt  *RuntimeOf[V]
 	out *Outbox[M] // shared: instances run one at a time
 }
 
-func (e *typed[S, M]) name() string { return e.alg.Name }
+func (e *typed[S, M, V]) name() string { return e.alg.Name }
 
-func (e *typed[S, M]) maxFaults(n int) int {
+func (e *typed[S, M, V]) maxFaults(n int) int {
 	if e.alg.Spec.MaxFaults == nil {
 		return 0
 	}
 	return e.alg.Spec.MaxFaults(n)
 }
 
-func (e *typed[S, M]) header(body any) (uint64, int, bool) {
+func (e *typed[S, M, V]) phaseLen() int { return len(e.alg.Rounds) }
+func (e *typed[S, M, V]) durable() bool { return e.alg.Durable != nil }
+func (e *typed[S, M, V]) leased() bool  { return e.alg.Lease != nil }
+
+func (e *typed[S, M, V]) leader(b int) core.NodeID {
+	return e.alg.Lease.Leader(b, e.rt.n)
+}
+
+func (e *typed[S, M, V]) header(body any) (uint64, int, bool) {
 	m, ok := body.(Msg[M])
 	return m.Instance, m.Round, ok
 }
 
-func (e *typed[S, M]) newMachine(rt *Runtime, s *slot) machine {
+func (e *typed[S, M, V]) newMachine(rt *RuntimeOf[V], s *slot[V]) machine[V] {
 	s.maxSeen = -1
-	in := &instance[S, M]{e: e, s: s, rt: rt}
+	in := &instance[S, M, V]{e: e, s: s, rt: rt}
 	for i := range in.timedOut {
 		in.timedOut[i].round = -1
 	}
@@ -37,17 +45,18 @@ func (e *typed[S, M]) newMachine(rt *Runtime, s *slot) machine {
 }
 
 // instance is one run of the algorithm at this node.
-type instance[S, M comparable] struct {
-	e  *typed[S, M]
-	s  *slot
-	rt *Runtime
+type instance[S, M, V comparable] struct {
+	e  *typed[S, M, V]
+	s  *slot[V]
+	rt *RuntimeOf[V]
 
 	state S
-	ctx   Ctx
+	ctx   CtxOf[V]
 	mb    Mailbox[M]
 
 	r          int
-	rd         *Round[S, M]
+	first      int // the round the instance started in here (MaxRounds counts from it)
+	rd         *RoundOf[S, M, V]
 	prog       Progress
 	expect     int
 	roundStart time.Duration
@@ -58,7 +67,7 @@ type instance[S, M comparable] struct {
 	// learned: the decision was learned from f+1 peers (Byzantine model)
 	// and the instance goes on taking part (see slot.learn).
 	learned      bool
-	learnedValue Value
+	learnedValue V
 
 	// The last rounds that ended on their timeout: a message of one of
 	// them arriving later shows the timeout was too short.
@@ -76,12 +85,25 @@ type instance[S, M comparable] struct {
 	lagged   bool
 	lagAt    time.Duration
 	extendTo time.Duration
+	// patience counts the times this round's timeout was extended because
+	// the peers it waits on were heard from meanwhile (lease algorithms;
+	// see patient).
+	patience int
+	// asking: the round that just ended asked a peer for the decision
+	// (AskDecision); held: the instance waits for the answer, at most a
+	// round timeout, before it starts its next round, whose messages would
+	// only draw the value again from another peer.
+	asking, held bool
 	// soonAt: a correct peer is one round ahead; the round ends by then
 	// (Byzantine model; see step).
 	soonAt time.Duration
 	// announce: the next round tells the peers it sends nothing to that
 	// it started (Byzantine model, after a timeout; see startRound).
 	announce bool
+	// saved is the durable part last persisted (Durable), at first the
+	// initial state's: a round whose state's part differs persists it
+	// before it sends.
+	saved S
 	// sent keeps the messages of the last rounds, for algorithms with a
 	// safety predicate only: such a round may wait beyond its timeout for
 	// enough messages, so lost ones are resent, and a peer still in one of
@@ -114,9 +136,9 @@ type future[M any] struct {
 	body  M
 }
 
-func (in *instance[S, M]) round() int    { return in.r }
-func (in *instance[S, M]) decided() bool { return in.announced }
-func (in *instance[S, M]) decision() (Value, bool) {
+func (in *instance[S, M, V]) round() int    { return in.r }
+func (in *instance[S, M, V]) decided() bool { return in.announced }
+func (in *instance[S, M, V]) decision() (V, bool) {
 	if in.learned && !in.ctx.Status.Decided {
 		return in.learnedValue, true
 	}
@@ -126,29 +148,87 @@ func (in *instance[S, M]) decision() (Value, bool) {
 // learn records a decision learned from peers (Byzantine model) while the
 // instance keeps taking part: it is announced, and a later decision of the
 // algorithm itself is not output again.
-func (in *instance[S, M]) learn(v Value) {
+func (in *instance[S, M, V]) learn(v V) {
 	in.announced, in.decidedRound = true, in.r
 	in.learned, in.learnedValue = true, v
 }
 
-func (in *instance[S, M]) start(input Value) {
+func (in *instance[S, M, V]) start(input V, at int, fresh Set) {
 	rt := in.rt
-	in.ctx = Ctx{ID: rt.id, N: rt.n, Flip: rt.coin}
+	in.ctx = CtxOf[V]{ID: rt.id, N: rt.n, Flip: rt.coin}
 	in.state = in.e.alg.Init(rt.id, rt.n, input)
+	if d := in.e.alg.Durable; d != nil {
+		in.saved = d.Part(in.state)
+	}
+	in.begin(at)
+	if fresh != 0 {
+		// The lease: these processes' first-round messages are known,
+		// since they promised to start this instance no earlier than
+		// this ballot, where they have accepted nothing.
+		m := in.e.alg.Lease.Fresh(at / len(in.e.alg.Rounds))
+		for p := range fresh.IDs() {
+			in.accept(p, m)
+		}
+		rt.stats.Leased++
+	}
+}
+
+// rejoin runs the instance from a durable record, at round at (the first
+// round of the phase after the one it was persisted in, or later).
+func (in *instance[S, M, V]) rejoin(part []byte, at int) error {
+	rt := in.rt
+	d := in.e.alg.Durable
+	st, err := d.Load(part)
+	if err != nil {
+		return err
+	}
+	in.ctx = CtxOf[V]{ID: rt.id, N: rt.n, Flip: rt.coin}
+	in.state = st
+	in.saved = d.Part(st)
+	in.begin(at)
+	return nil
+}
+
+// begin starts the instance's rounds at round at, as a process that heard
+// nothing in the rounds before it.
+func (in *instance[S, M, V]) begin(at int) {
+	rt := in.rt
 	in.mb = NewMailbox[M](rt.n)
 	if in.e.out == nil {
 		in.e.out = NewOutbox[M](rt.n)
 	}
-	in.startRound(0)
+	in.first = at
+	in.startRound(at)
 }
 
-func (in *instance[S, M]) buffer(from core.NodeID, round int, body any) {
+// persist writes the durable part of the state before round r sends, if it
+// changed since it was last written. It reports false when the write failed
+// (the node has stopped).
+func (in *instance[S, M, V]) persist(r int) bool {
+	d := in.e.alg.Durable
+	if d == nil {
+		return true
+	}
+	p := d.Part(in.state)
+	if p == in.saved {
+		return true
+	}
+	rt := in.rt
+	if err := rt.persist(in.s.inst, r, func(b []byte) ([]byte, error) { return d.Append(b, p) }); err != nil {
+		rt.failed = err
+		return false
+	}
+	in.saved = p
+	return true
+}
+
+func (in *instance[S, M, V]) buffer(from core.NodeID, round int, body any) {
 	m := body.(Msg[M])
 	in.keep(from, round, m.Body)
 }
 
 // keep buffers a message for a later round, one per sender and round.
-func (in *instance[S, M]) keep(from core.NodeID, round int, body M) {
+func (in *instance[S, M, V]) keep(from core.NodeID, round int, body M) {
 	for i := range in.future {
 		if f := &in.future[i]; f.from == from && f.round == round {
 			f.body = body
@@ -159,7 +239,7 @@ func (in *instance[S, M]) keep(from core.NodeID, round int, body M) {
 	in.future = append(in.future, future[M]{from: from, round: round, body: body})
 }
 
-func (in *instance[S, M]) message(from core.NodeID, round int, body any) {
+func (in *instance[S, M, V]) message(from core.NodeID, round int, body any) {
 	rt := in.rt
 	m := body.(Msg[M])
 	switch {
@@ -172,6 +252,9 @@ func (in *instance[S, M]) message(from core.NodeID, round int, body any) {
 		in.resend(round, from)
 		if from != rt.id && in.e.alg.Spec.Safety.Any() {
 			rt.ctx.Send(from, Ahead{Instance: in.s.inst, Round: in.r})
+		}
+		if from != rt.id && in.e.alg.Lease != nil {
+			rt.stale(from, round/len(in.e.alg.Rounds))
 		}
 		return
 	case round > in.r:
@@ -191,7 +274,7 @@ func (in *instance[S, M]) message(from core.NodeID, round int, body any) {
 // before that timed out measures the network (the delay since that round
 // started); an older one comes from a peer that drifted behind, which
 // longer rounds also cure, one step at a time.
-func (in *instance[S, M]) late(r int) {
+func (in *instance[S, M, V]) late(r int) {
 	if in.lateSeen {
 		return
 	}
@@ -210,15 +293,18 @@ func (in *instance[S, M]) late(r int) {
 }
 
 // startRound sends round r's messages and takes in those already here.
-func (in *instance[S, M]) startRound(r int) {
+func (in *instance[S, M, V]) startRound(r int) {
 	rt := in.rt
 	in.r = r
 	in.ctx.Round = r
 	in.rd = in.e.alg.Phase(r)
 	in.roundStart = rt.ctx.Now()
 	in.mb.Reset()
-	in.expired, in.heard, in.lateSeen = false, 0, false
+	in.expired, in.heard, in.lateSeen, in.patience = false, 0, false, 0
 	in.lagged, in.lagAt, in.extendTo, in.soonAt = false, 0, 0, 0
+	if !in.persist(r) {
+		return
+	}
 
 	out := in.e.out
 	out.Reset(rt.n)
@@ -283,7 +369,7 @@ func (in *instance[S, M]) startRound(r int) {
 }
 
 // accept takes in one message of the current round.
-func (in *instance[S, M]) accept(from core.NodeID, m M) {
+func (in *instance[S, M, V]) accept(from core.NodeID, m M) {
 	ev := in.rd.Event
 	if ev == nil {
 		in.mb.Put(from, m)
@@ -299,7 +385,7 @@ func (in *instance[S, M]) accept(from core.NodeID, m M) {
 }
 
 // over reports whether the current round may end now, without a timeout.
-func (in *instance[S, M]) over() bool {
+func (in *instance[S, M, V]) over() bool {
 	switch in.prog.Kind() {
 	case ProgressGoAhead:
 		return true
@@ -315,7 +401,7 @@ func (in *instance[S, M]) over() bool {
 }
 
 // resend sends p this node's message of round r again, if it is kept.
-func (in *instance[S, M]) resend(r int, p core.NodeID) {
+func (in *instance[S, M, V]) resend(r int, p core.NodeID) {
 	k := &in.sent[r%keepRounds]
 	if k.msgs == nil || k.round != r || !k.to.Has(p) || p == in.rt.id {
 		return
@@ -324,7 +410,7 @@ func (in *instance[S, M]) resend(r int, p core.NodeID) {
 }
 
 // heardFrom is the current round's HO set so far.
-func (in *instance[S, M]) heardFrom() Set {
+func (in *instance[S, M, V]) heardFrom() Set {
 	if in.rd.Event != nil {
 		return in.heard
 	}
@@ -336,7 +422,7 @@ func (in *instance[S, M]) heardFrom() Set {
 // this process's HO set. Pair (e.g. "no split rounds") cannot be checked
 // locally; the runtime assumes, as for every predicate in rounds/algos, that
 // HO sets of more than n/2 satisfy it, and waits for a majority.
-func (in *instance[S, M]) safe() bool {
+func (in *instance[S, M, V]) safe() bool {
 	f := &in.e.alg.Spec.Safety
 	if f.Any() {
 		return true
@@ -350,9 +436,9 @@ func (in *instance[S, M]) safe() bool {
 
 // step advances rounds as far as the messages at hand allow: catch-up
 // first, then early ends, and finally arms the round's timeout.
-func (in *instance[S, M]) step() {
+func (in *instance[S, M, V]) step() {
 	rt := in.rt
-	for in.s.phase == phaseActive {
+	for in.s.phase == phaseActive && rt.failed == nil && !in.held {
 		if in.s.maxSeen > in.r && !in.prog.IsStrict() && in.e.alg.Spec.Safety.Any() {
 			if t := in.s.catchUpTarget(rt); t > in.r+1 || t == in.r+1 && rt.model != Byzantine {
 				in.catchUp(t)
@@ -368,7 +454,12 @@ func (in *instance[S, M]) step() {
 			in.armTimeout()
 			return
 		}
-		if in.prog.Kind() != ProgressGoAhead && in.prog.Kind() != ProgressSync &&
+		if in.patience > 0 {
+			// The round outlived its timeout while its peers were busy:
+			// what it took measures the pipeline, so the timeout grows
+			// to it.
+			rt.to.Waited(rt.ctx.Now() - in.roundStart)
+		} else if in.prog.Kind() != ProgressGoAhead && in.prog.Kind() != ProgressSync &&
 			!in.expired && !in.mb.Senders().Remove(rt.id).Empty() {
 			// The round waited for peers and got what it expected before
 			// its timeout: evidence that the timeout has room to spare.
@@ -377,13 +468,24 @@ func (in *instance[S, M]) step() {
 		if in.prog.Kind() != ProgressGoAhead && in.prog.Kind() != ProgressSync && !in.expired && in.expect < rt.n {
 			in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, early: true}
 		}
-		if in.finish(false) {
+		if in.finish(false) && !in.hold() {
 			in.startRound(in.r + 1)
 		}
 	}
 }
 
-func (in *instance[S, M]) armTimeout() {
+// hold makes the instance wait for the answer to the Ask the round just
+// ended with, for a round timeout at most (timeout resumes it).
+func (in *instance[S, M, V]) hold() bool {
+	if !in.asking {
+		return false
+	}
+	in.asking, in.held = false, true
+	in.rt.arm(in.s, in.rt.ctx.Now()+in.rt.to.Cur)
+	return true
+}
+
+func (in *instance[S, M, V]) armTimeout() {
 	rt := in.rt
 	if in.prog.Kind() != ProgressTimeout {
 		rt.disarm(in.s)
@@ -406,10 +508,22 @@ func (in *instance[S, M]) armTimeout() {
 }
 
 // armed is true when the slot's deadline was not disarmed since it was set.
-func (in *instance[S, M]) armed() bool { return in.s.armedGen == in.s.gen }
+func (in *instance[S, M, V]) armed() bool { return in.s.armedGen == in.s.gen }
 
-func (in *instance[S, M]) timeout() {
+func (in *instance[S, M, V]) timeout() {
 	rt := in.rt
+	if in.held {
+		// No answer: go on with the rounds.
+		in.held = false
+		in.startRound(in.r + 1)
+		in.step()
+		return
+	}
+	if in.patient() {
+		in.patience++
+		rt.arm(in.s, rt.ctx.Now()+rt.to.Cur)
+		return
+	}
 	if !in.safe() {
 		// Wait on, and resend to the peers not heard from: their copy or
 		// their reply may have been lost.
@@ -429,10 +543,40 @@ func (in *instance[S, M]) timeout() {
 	}
 	in.timedOut[in.r%keepRounds] = timedOutRound{round: in.r, start: in.roundStart}
 	in.announce = rt.model == Byzantine && rt.f > 0
-	if in.finish(true) {
+	if in.finish(true) && !in.hold() {
 		in.startRound(in.r + 1)
 		in.step()
 	}
+}
+
+// maxPatience bounds how many times a round's timeout is extended.
+const maxPatience = 4
+
+// patient reports whether a lease algorithm's round that timed out should
+// wait one more timeout: the peers it waits on — the ballot's coordinator,
+// or, at the coordinator, any peer — were heard from since it started, so
+// they are alive and the wait is a queue, not a loss. A leader with
+// hundreds of instances in flight has their acknowledgements queued behind
+// each other's values, and a round that ends on such a wait sends its
+// instance to the next ballot, where another coordinator runs the full
+// phase for it (and, on loopback TLS with 64 KiB values, 1,660 timeouts in
+// 1,000 instances kept the cluster at a third of its speed). A lost
+// message still ends the round, after at most maxPatience more timeouts.
+func (in *instance[S, M, V]) patient() bool {
+	rt := in.rt
+	if in.e.alg.Lease == nil || in.patience >= maxPatience {
+		return false
+	}
+	c := rt.eng.leader(in.r / len(in.e.alg.Rounds))
+	if c != rt.id {
+		return rt.lease.lastHeard[c] > in.roundStart
+	}
+	for p, t := range rt.lease.lastHeard {
+		if core.NodeID(p) != rt.id && t > in.roundStart {
+			return true
+		}
+	}
+	return false
 }
 
 // waitForLaggards extends a round that timed out, once, when peers are
@@ -454,7 +598,7 @@ func (in *instance[S, M]) timeout() {
 // is one behind. A round waits at most once, so a Byzantine peer sending
 // stale messages can only make rounds up to about twice as long, never
 // block them.
-func (in *instance[S, M]) waitForLaggards() bool {
+func (in *instance[S, M, V]) waitForLaggards() bool {
 	rt := in.rt
 	if rt.model != Byzantine || rt.f == 0 || !in.lagged || in.extendTo != 0 ||
 		in.s.reached(rt, in.r) >= rt.n-rt.f {
@@ -471,12 +615,13 @@ func (in *instance[S, M]) waitForLaggards() bool {
 
 // catchUp ends the current round with what it heard, runs the rounds up to
 // t as rounds in which nothing was heard, and starts round t.
-func (in *instance[S, M]) catchUp(t int) {
+func (in *instance[S, M, V]) catchUp(t int) {
 	rt := in.rt
 	rt.stats.CatchUps++
 	if !in.finish(true) {
 		return
 	}
+	in.asking = false // peers are ahead: the rounds go on, the Ask was sent
 	for r := in.r + 1; r < t; r++ {
 		rt.stats.Skipped++
 		in.r, in.ctx.Round = r, r
@@ -494,7 +639,7 @@ func (in *instance[S, M]) catchUp(t int) {
 
 // finish ends the current round: Update (or Finish), then decisions and
 // exits. It reports whether the instance goes on.
-func (in *instance[S, M]) finish(timedOut bool) bool {
+func (in *instance[S, M, V]) finish(timedOut bool) bool {
 	rt := in.rt
 	rt.stats.Rounds++
 	if in.ctx.Status.Exited {
@@ -505,37 +650,49 @@ func (in *instance[S, M]) finish(timedOut bool) bool {
 		in.rd.Update(&in.state, in.mb, &in.ctx)
 	}
 	st := in.ctx.Status
+	if ask := in.ctx.ask; ask != 0 {
+		in.ctx.ask = 0
+		if !st.Decided && !in.announced {
+			for p := range ask.Remove(rt.id).IDs() {
+				rt.ctx.Send(p, Ask{Instance: in.s.inst})
+				in.asking = true
+			}
+		}
+	}
 	if st.Decided && !in.announced {
 		in.announced, in.decidedRound = true, in.r
 		rt.stats.Decided++
-		rt.output(Decision{Instance: in.s.inst, Value: st.Decision, Round: in.r, state: in.state})
+		rt.output(DecisionOf[V]{Instance: in.s.inst, Value: st.Decision, Round: in.r, state: in.state})
+		if in.e.alg.Lease != nil {
+			rt.coordinated(in.r / len(in.e.alg.Rounds))
+		}
 		if rt.model == Byzantine {
 			// Tell everyone: a decided process lingers until 2f+1
 			// reported the same decision (see slot.learn).
 			for _, p := range rt.ctx.Nodes() {
 				if p != rt.id {
-					rt.ctx.Send(p, Decided{Instance: in.s.inst, Value: st.Decision})
+					rt.ctx.Send(p, DecidedOf[V]{Instance: in.s.inst, Value: st.Decision})
 				}
 			}
 			if 2*rt.f+1 <= 1+in.s.reports(st.Decision) {
-				rt.end(in.s, logEntry{value: st.Decision, decided: true})
+				rt.end(in.s, logEntry[V]{value: st.Decision, decided: true, round: in.r})
 				return false
 			}
 		}
 	}
 	if st.Revoked && !in.revokeAnnounced {
 		in.revokeAnnounced = true
-		rt.output(Decision{Instance: in.s.inst, Value: st.Other, Round: in.r, Revoked: true, state: in.state})
+		rt.output(DecisionOf[V]{Instance: in.s.inst, Value: st.Other, Round: in.r, Revoked: true, state: in.state})
 	}
 	switch {
 	case st.Exited, in.announced && rt.model != Byzantine && in.r-in.decidedRound >= rt.cfg.Linger:
-		rt.end(in.s, logEntry{value: st.Decision, decided: st.Decided})
+		rt.end(in.s, logEntry[V]{value: st.Decision, decided: st.Decided, round: in.r})
 		if !st.Decided {
 			rt.stats.GaveUp++
 		}
 		return false
-	case in.r+1 >= rt.cfg.MaxRounds:
-		rt.end(in.s, logEntry{})
+	case in.r+1-in.first >= rt.cfg.MaxRounds:
+		rt.end(in.s, logEntry[V]{round: -1})
 		rt.stats.GaveUp++
 		return false
 	}

@@ -25,41 +25,54 @@ const (
 // slot is the algorithm-independent part of an instance: its id, phase,
 // deadline, what it saw of its peers' rounds, and the decisions peers
 // reported. The typed part (state, mailbox, buffered messages) is m.
-type slot struct {
+type slot[V comparable] struct {
 	inst     uint64
 	phase    phase
 	created  time.Duration
 	gen      uint64 // deadline generation: bumping it cancels the deadline
 	deadline time.Duration
 	armedGen uint64 // == gen while the deadline is armed
-	m        machine
+	m        machine[V]
 	// highest[p] is the highest round p was seen in (-1: none); it drives
 	// catch-up and Sync.
 	highest []int
 	maxSeen int
-	votes   []vote // Decided reports from peers
+	votes   []vote[V] // Decided reports from peers
 	asks    int
 	askedAt time.Duration // when this node last asked (learn)
 }
 
-type vote struct {
-	value Value
+type vote[V comparable] struct {
+	value V
 	from  Set
 }
 
 // engine is the type-erased algorithm: the runtime keeps one per process and
 // reaches the typed code only through it and machine.
-type engine interface {
+type engine[V comparable] interface {
 	name() string
 	maxFaults(n int) int
+	// phaseLen is len(Rounds): the rounds of a ballot (Lease).
+	phaseLen() int
+	// durable: the algorithm has a Durable part. leased: a Lease.
+	durable() bool
+	leased() bool
+	// leader is Lease.Leader.
+	leader(ballot int) core.NodeID
 	// header extracts instance and round from a message of the algorithm.
 	header(body any) (inst uint64, round int, ok bool)
-	newMachine(rt *Runtime, s *slot) machine
+	newMachine(rt *RuntimeOf[V], s *slot[V]) machine[V]
 }
 
 // machine is one instance's typed round machinery.
-type machine interface {
-	start(input Value)
+type machine[V comparable] interface {
+	// start runs the instance from input, beginning at round at (0, or a
+	// lease algorithm's ballot); the processes in fresh are heard in that
+	// round with Lease.Fresh, without waiting (the leader's lease).
+	start(input V, at int, fresh Set)
+	// rejoin runs the instance from a durable record (Durable.Load),
+	// beginning at round at.
+	rejoin(part []byte, at int) error
 	// step advances rounds as far as the messages at hand allow.
 	step()
 	// message handles a round message of an active instance.
@@ -70,19 +83,19 @@ type machine interface {
 	timeout()
 	round() int
 	decided() bool
-	decision() (Value, bool)
+	decision() (V, bool)
 	// learn records a decision learned from peers, the instance going on.
-	learn(v Value)
+	learn(v V)
 }
 
-func (s *slot) message(rt *Runtime, from core.NodeID, round int, body any) {
+func (s *slot[V]) message(rt *RuntimeOf[V], from core.NodeID, round int, body any) {
 	if from != rt.id && round > s.highest[from] {
 		s.highest[from] = round
 		s.maxSeen = max(s.maxSeen, round)
 	}
 	switch s.phase {
 	case phasePending:
-		if round <= rt.cfg.MaxAhead {
+		if round <= rt.firstRound()+rt.cfg.MaxAhead {
 			s.m.buffer(from, round, body)
 		} else {
 			rt.stats.Refused++
@@ -93,19 +106,27 @@ func (s *slot) message(rt *Runtime, from core.NodeID, round int, body any) {
 }
 
 // ahead records that peer from is in round r, and catches up if allowed.
-func (s *slot) ahead(rt *Runtime, from core.NodeID, r int) {
-	if from == rt.id || r <= s.highest[from] || r > MaxWireRound {
+func (s *slot[V]) ahead(rt *RuntimeOf[V], from core.NodeID, r int) {
+	if !s.note(rt, from, r) {
 		return
 	}
-	s.highest[from] = r
-	s.maxSeen = max(s.maxSeen, r)
 	if s.phase == phaseActive {
 		s.m.step()
 	}
 }
 
+// note records that peer from is in round r, reporting whether that is news.
+func (s *slot[V]) note(rt *RuntimeOf[V], from core.NodeID, r int) bool {
+	if from == rt.id || r <= s.highest[from] || r > MaxWireRound {
+		return false
+	}
+	s.highest[from] = r
+	s.maxSeen = max(s.maxSeen, r)
+	return true
+}
+
 // expire handles s's deadline.
-func (s *slot) expire(rt *Runtime) {
+func (s *slot[V]) expire(rt *RuntimeOf[V]) {
 	switch s.phase {
 	case phasePending:
 		// The input never came. Forget the messages but not the id: a late
@@ -129,7 +150,7 @@ func (s *slot) expire(rt *Runtime) {
 }
 
 // ask requests the decision from every peer and waits a few timeouts.
-func (s *slot) ask(rt *Runtime) {
+func (s *slot[V]) ask(rt *RuntimeOf[V]) {
 	s.asks++
 	for _, p := range rt.ctx.Nodes() {
 		if p != rt.id {
@@ -146,16 +167,16 @@ func (s *slot) ask(rt *Runtime) {
 // A decided instance of a Byzantine algorithm counts the reports too: it
 // keeps taking part until 2f+1 processes (itself included) reported its
 // decision, so that at least f+1 correct ones can answer a late peer.
-func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
-	i := slices.IndexFunc(s.votes, func(x vote) bool { return x.value == v })
+func (s *slot[V]) learn(rt *RuntimeOf[V], from core.NodeID, v V) {
+	i := slices.IndexFunc(s.votes, func(x vote[V]) bool { return x.value == v })
 	if i < 0 {
-		s.votes = append(s.votes, vote{value: v})
+		s.votes = append(s.votes, vote[V]{value: v})
 		i = len(s.votes) - 1
 	}
 	s.votes[i].from = s.votes[i].from.Add(from)
 	if s.phase == phaseActive && s.m.decided() {
 		if d, _ := s.m.decision(); rt.model == Byzantine && d == v && s.votes[i].from.Len()+1 >= 2*rt.f+1 {
-			rt.end(s, logEntry{value: v, decided: true})
+			rt.end(s, logEntry[V]{value: v, decided: true, round: -1})
 		}
 		return
 	}
@@ -189,7 +210,7 @@ func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
 		round = s.m.round()
 	}
 	rt.stats.Learned++
-	rt.output(Decision{Instance: s.inst, Value: v, Round: round, Learned: true})
+	rt.output(DecisionOf[V]{Instance: s.inst, Value: v, Round: round, Learned: true})
 	if rt.model == Byzantine && s.phase == phaseActive && s.votes[i].from.Len()+1 < 2*rt.f+1 {
 		// Keep taking part, as a process that decided does, until 2f+1
 		// reported the decision. A learner that left at once could leave
@@ -201,12 +222,12 @@ func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
 		s.m.learn(v)
 		for _, p := range rt.ctx.Nodes() {
 			if p != rt.id {
-				rt.ctx.Send(p, Decided{Instance: s.inst, Value: v})
+				rt.ctx.Send(p, DecidedOf[V]{Instance: s.inst, Value: v})
 			}
 		}
 		return
 	}
-	rt.end(s, logEntry{value: v, decided: true})
+	rt.end(s, logEntry[V]{value: v, decided: true, round: -1})
 }
 
 // remind asks the peers that have not reported decision v for theirs. A
@@ -217,14 +238,14 @@ func (s *slot) learn(rt *Runtime, from core.NodeID, v Value) {
 // 20% loss: one run in six still busy after 60 s of virtual time, every
 // decision long made). A peer answers an Ask from its decision log, or from
 // its own lingering instance. At most once every 4 timeouts.
-func (s *slot) remind(rt *Runtime, v Value) {
+func (s *slot[V]) remind(rt *RuntimeOf[V], v V) {
 	now := rt.ctx.Now()
 	if s.askedAt != 0 && now-s.askedAt < 4*rt.to.Cur {
 		return
 	}
 	s.askedAt = now
 	var reported Set
-	if i := slices.IndexFunc(s.votes, func(x vote) bool { return x.value == v }); i >= 0 {
+	if i := slices.IndexFunc(s.votes, func(x vote[V]) bool { return x.value == v }); i >= 0 {
 		reported = s.votes[i].from
 	}
 	for _, p := range rt.ctx.Nodes() {
@@ -235,7 +256,7 @@ func (s *slot) remind(rt *Runtime, v Value) {
 }
 
 // reports counts the peers that reported decision v.
-func (s *slot) reports(v Value) int {
+func (s *slot[V]) reports(v V) int {
 	for _, x := range s.votes {
 		if x.value == v {
 			return x.from.Len()
@@ -247,7 +268,7 @@ func (s *slot) reports(v Value) int {
 // catchUpTarget is the round to jump to: the highest round any peer was
 // seen in, or in the Byzantine model the (f+1)-th highest, which at least
 // one honest process reached.
-func (s *slot) catchUpTarget(rt *Runtime) int {
+func (s *slot[V]) catchUpTarget(rt *RuntimeOf[V]) int {
 	if rt.model != Byzantine || rt.f == 0 {
 		return s.maxSeen
 	}
@@ -263,7 +284,7 @@ func (s *slot) catchUpTarget(rt *Runtime) int {
 
 // reached counts the processes known to have reached round r, this one
 // included (Sync).
-func (s *slot) reached(rt *Runtime, r int) int {
+func (s *slot[V]) reached(rt *RuntimeOf[V], r int) int {
 	c := 1
 	for p, h := range s.highest {
 		if core.NodeID(p) != rt.id && h >= r {

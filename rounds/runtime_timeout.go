@@ -46,6 +46,15 @@ func (t *Timeouts) Late(elapsed, now time.Duration) {
 	t.Cur = clampDur(t.Cur+t.Cur/4, t.Min, t.Max)
 }
 
+// Waited records a round that ended, every expected message in, after
+// elapsed, having outlived its timeout while its peers were heard from (a
+// queue, not a loss): the timeout becomes at least 5/4 of elapsed. Unlike
+// Late it does not compound: a hundred such rounds in flight raise it to
+// what they needed, not 5/4 to the hundredth.
+func (t *Timeouts) Waited(elapsed time.Duration) {
+	t.Cur = max(t.Cur, clampDur(elapsed+elapsed/4, t.Min, t.Max))
+}
+
 // Early records a round that ended, every expected message in, after
 // elapsed. A round whose messages were all there when it started (elapsed
 // 0) measures nothing.

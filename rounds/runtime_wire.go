@@ -21,20 +21,42 @@ type Msg[M any] struct {
 	Body     M
 }
 
-// Propose is the client request that starts (or joins) an instance with
-// this node's input. It is the Body of a core.Request.
-type Propose struct {
+// Propose is the request of an input for an algorithm over int64 values.
+type Propose = ProposeOf[Value]
+
+// ProposeOf is the client request that starts (or joins) an instance with
+// this node's input. It is the Body of a core.Request. A value that would
+// not fit in a message (CheckValue) is refused: the runtime outputs a
+// Refused and starts nothing.
+type ProposeOf[V comparable] struct {
 	Instance uint64
-	Value    Value
+	Value    V
 }
 
-// Decision is the output (core.Context.Output) of a node deciding an
+func (p ProposeOf[V]) String() string {
+	return fmt.Sprintf("Propose{i%d=%s}", p.Instance, ShowValue(p.Value))
+}
+
+// Refused is the output of a node refusing a proposal (a core.Request with
+// a ProposeOf body): the instance and why, such as a value too large for a
+// message. Nothing was started.
+type Refused struct {
+	Instance uint64 `json:"instance"`
+	Reason   string `json:"reason"`
+}
+
+func (r Refused) String() string { return fmt.Sprintf("Refused{i%d: %s}", r.Instance, r.Reason) }
+
+// Decision is the decision of an algorithm over int64 values.
+type Decision = DecisionOf[Value]
+
+// DecisionOf is the output (core.Context.Output) of a node deciding an
 // instance. Learned marks a decision taken from peers' replies (a late node,
 // or one that restarted and lost the instance's state) rather than computed
 // by the algorithm. Round is the round the decision was made or learned in.
-type Decision struct {
+type DecisionOf[V comparable] struct {
 	Instance uint64 `json:"instance"`
-	Value    Value  `json:"value"`
+	Value    V      `json:"value"`
 	Round    int    `json:"round"`
 	Learned  bool   `json:"learned,omitempty"`
 	// Revoked marks a second, different decision (irrevocability fails):
@@ -47,8 +69,8 @@ type Decision struct {
 	state any
 }
 
-func (d Decision) String() string {
-	s := fmt.Sprintf("Decision{i%d=%d r%d", d.Instance, d.Value, d.Round)
+func (d DecisionOf[V]) String() string {
+	s := fmt.Sprintf("Decision{i%d=%s r%d", d.Instance, ShowValue(d.Value), d.Round)
 	if d.Learned {
 		s += " learned"
 	}
@@ -58,12 +80,16 @@ func (d Decision) String() string {
 	return s + "}"
 }
 
-// Decided tells a peer the decision of an instance the sender has finished:
-// the answer to a round message or an Ask for an instance in its decision
-// log.
-type Decided struct {
+// Decided is the decision report of an algorithm over int64 values.
+type Decided = DecidedOf[Value]
+
+// DecidedOf tells a peer the decision of an instance the sender has
+// finished: the answer to a round message or an Ask for an instance in its
+// decision log. It carries the value, so a node that learns a decision this
+// way has it whole.
+type DecidedOf[V comparable] struct {
 	Instance uint64
-	Value    Value
+	Value    V
 }
 
 // Ask requests the decision of an instance from peers (sent by a node that
@@ -103,18 +129,27 @@ func (a *Ahead) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-func (m Msg[M]) String() string  { return fmt.Sprintf("i%d/r%d %+v", m.Instance, m.Round, m.Body) }
-func (d Decided) String() string { return fmt.Sprintf("Decided{i%d=%d}", d.Instance, d.Value) }
-func (a Ask) String() string     { return fmt.Sprintf("Ask{i%d}", a.Instance) }
+func (m Msg[M]) String() string { return fmt.Sprintf("i%d/r%d %+v", m.Instance, m.Round, m.Body) }
+func (d DecidedOf[V]) String() string {
+	return fmt.Sprintf("Decided{i%d=%s}", d.Instance, ShowValue(d.Value))
+}
+func (a Ask) String() string { return fmt.Sprintf("Ask{i%d}", a.Instance) }
 
 // RegisterRuntime registers the runtime's wire types for alg with a codec
-// registry: Msg[M] under "rounds/<Name>/msg", and the shared Decided, Ask
-// and Ahead.
-func RegisterRuntime[S, M comparable](alg *Algorithm[S, M], r *core.Registry) {
+// registry: Msg[M] under "rounds/<Name>/msg", DecidedOf[V] under
+// "rounds.Decided" (int64 values) or "rounds.Decided[<V>]", and the shared
+// Ask, Ahead, Grant and Solicit.
+func RegisterRuntime[S, M, V comparable](alg *AlgorithmOf[S, M, V], r *core.Registry) {
 	core.Register[Msg[M]](r, "rounds/"+alg.Name+"/msg")
-	core.Register[Decided](r, "rounds.Decided")
+	decided := "rounds.Decided"
+	if t := reflect.TypeFor[V](); t != reflect.TypeFor[Value]() {
+		decided += "[" + t.String() + "]"
+	}
+	core.Register[DecidedOf[V]](r, decided)
 	core.Register[Ask](r, "rounds.Ask")
 	core.Register[Ahead](r, "rounds.Ahead")
+	core.Register[Grant](r, "rounds.Grant")
+	core.Register[Solicit](r, "rounds.Solicit")
 }
 
 // MaxWireRound bounds the round number a message may carry: a hostile peer
@@ -213,23 +248,27 @@ func decodeBody[M any](b []byte, body *M) error {
 	return json.Unmarshal(b, body)
 }
 
-// AppendBinary encodes d as uvarint instance ‖ zigzag-varint value.
-func (d Decided) AppendBinary(b []byte) ([]byte, error) {
+// AppendBinary encodes d as uvarint instance ‖ value (AppendValue: a
+// zigzag varint for an int64).
+func (d DecidedOf[V]) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.AppendUvarint(b, d.Instance)
-	return binary.AppendVarint(b, d.Value), nil
+	return AppendValue(b, d.Value)
 }
 
 // UnmarshalBinary decodes what AppendBinary wrote, refusing trailing bytes.
-func (d *Decided) UnmarshalBinary(b []byte) error {
+func (d *DecidedOf[V]) UnmarshalBinary(b []byte) error {
 	inst, k := binary.Uvarint(b)
 	if k <= 0 {
 		return fmt.Errorf("instance: %w", errTrunc)
 	}
-	v, k2 := binary.Varint(b[k:])
-	if k2 <= 0 || k+k2 != len(b) {
-		return fmt.Errorf("value: %w", errTrunc)
+	v, k2, err := DecodeValue[V](b[k:])
+	if err != nil {
+		return err
 	}
-	*d = Decided{Instance: inst, Value: v}
+	if k+k2 != len(b) {
+		return fmt.Errorf("value: %d trailing bytes", len(b)-k-k2)
+	}
+	*d = DecidedOf[V]{Instance: inst, Value: v}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package rounds
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rondo-dev/rondo/core"
@@ -17,6 +18,7 @@ func wireRegistry() *core.Registry {
 	r := &core.Registry{}
 	RegisterRuntime(minFlood(), r)
 	core.Register[Msg[jsonMsg]](r, "rounds/jsonmsg/msg")
+	core.Register[DecidedOf[string]](r, "rounds.Decided[string]")
 	return r
 }
 
@@ -30,6 +32,9 @@ func TestWireMessagesRoundTripThroughTheCodec(t *testing.T) {
 		Decided{Instance: 99, Value: -1},
 		Ask{Instance: 1<<64 - 1},
 		Ahead{Instance: 5, Round: 77},
+		Grant{Ballot: 1 << 20, Horizon: 1<<64 - 1},
+		Solicit{Ballot: 3},
+		DecidedOf[string]{Instance: 7, Value: strings.Repeat("v", 70000)},
 	} {
 		b, err := r.Append(nil, m)
 		if err != nil {
@@ -66,12 +71,24 @@ func TestMalformedWireMessagesAreRefused(t *testing.T) {
 	if _, err := r.Decode(huge); err == nil {
 		t.Fatal("a round beyond MaxWireRound was accepted")
 	}
+	for _, m := range []any{Grant{Ballot: MaxWireRound + 1}, Solicit{Ballot: MaxWireRound + 1}} {
+		b, _ := r.Append(nil, m)
+		if _, err := r.Decode(b); err == nil {
+			t.Fatalf("%v: a ballot beyond MaxWireRound was accepted", m)
+		}
+	}
+	// A string value whose length says more than the message holds.
+	long, _ := r.Append(nil, DecidedOf[string]{Instance: 1, Value: "abc"})
+	if _, err := r.Decode(long[:len(long)-1]); err == nil {
+		t.Fatal("a truncated value was accepted")
+	}
 }
 
 func FuzzDecodeWire(f *testing.F) {
 	r := wireRegistry()
 	for _, m := range []any{Msg[minMsg]{Instance: 1, Round: 2, Body: minMsg{X: 3}},
-		Msg[jsonMsg]{Body: jsonMsg{A: 1}}, Decided{Instance: 1}, Ask{Instance: 2}, Ahead{Instance: 3, Round: 4}} {
+		Msg[jsonMsg]{Body: jsonMsg{A: 1}}, Decided{Instance: 1}, Ask{Instance: 2}, Ahead{Instance: 3, Round: 4},
+		Grant{Ballot: 1, Horizon: 9}, Solicit{Ballot: 2}, DecidedOf[string]{Instance: 3, Value: "x"}} {
 		b, _ := r.Append(nil, m)
 		f.Add(b)
 	}

@@ -21,6 +21,10 @@ type ScenarioOptions struct {
 	Instances int
 	// Values is the size of the input domain 0..Values-1 (default 3).
 	Values int
+	// ValueSize is the size in bytes of each input of an algorithm that
+	// decides strings (default 16): input i is a string of ValueSize bytes
+	// starting "v<i>|" (see DomainOf). Int64 inputs ignore it.
+	ValueSize int
 	// Spacing separates the instances' proposals (default 20ms).
 	Spacing time.Duration
 	// Jitter spreads one instance's proposals over the nodes (default 5ms;
@@ -90,7 +94,10 @@ const (
 // Check evaluates the algorithm's Spec.Properties on the decisions of the
 // run plus termination of the correct nodes when the faults stay within the
 // algorithm's threshold.
-func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenario.Scenario {
+//
+// The inputs are drawn from DomainOf[V](opt.Values, opt.ValueSize): the
+// integers 0..Values-1, or as many strings of ValueSize bytes.
+func Scenario[S, M, V comparable](alg *AlgorithmOf[S, M, V], opt ScenarioOptions) scenario.Scenario {
 	if err := alg.Validate(); err != nil {
 		panic(err)
 	}
@@ -98,6 +105,7 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 	given := opt
 	opt.undecided = !decides(alg)
 	opt = opt.withDefaults(spec.Model)
+	dom := DomainOf[V](opt.Values, opt.ValueSize)
 	name := alg.Name
 	if opt.Name != "" {
 		name = opt.Name
@@ -113,16 +121,16 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 		Accepts:    func(sp fault.Spec, n int) error { return accepts(alg, sp, n) },
 		Register:   func(r *core.Registry) { RegisterRuntime(alg, r) },
 		New: func(core.NodeID, int) core.Process {
-			return NewRuntime(alg, opt.Runtime)
+			return NewRuntime(alg, configFor[V](opt.Runtime))
 		},
-		Workload:    func(n int, rng *rand.Rand) []scenario.Input { return workload(n, rng, opt) },
+		Workload:    func(n int, rng *rand.Rand) []scenario.Input { return workload(n, rng, opt, dom) },
 		Properties:  propertyNames(alg),
 		Liveness:    []string{"termination"},
 		MaxNodes:    MaxN,
 		MaxNodesWhy: "process sets (heard-of sets, quorums) are 64-bit masks",
-		Check:       func(h *scenario.History) []scenario.Violation { return check(alg, opt, h) },
-		Done:        done,
-		Report:      report,
+		Check:       func(h *scenario.History) []scenario.Violation { return check(alg, dom, h) },
+		Done:        done[V],
+		Report:      report[V],
 	}
 	sc.Instances = func(k int) scenario.Scenario {
 		o := given
@@ -130,21 +138,68 @@ func Scenario[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions) scenar
 		return Scenario(alg, o)
 	}
 	if spec.Model == Byzantine {
+		intAlg, ok := any(alg).(*Algorithm[S, M])
+		if !ok {
+			panic(fmt.Sprintf("rounds: %s: a Byzantine algorithm's scenario decides int64 values (its adversary forges from 0..Values-1)", alg.Name))
+		}
 		sc.Byzantine = func(id core.NodeID, n int) core.Process {
-			return NewAdversary(alg, opt.Values)
+			return NewAdversary(intAlg, opt.Values)
 		}
 	}
 	return sc
 }
 
-func maxFaults[S, M comparable](alg *Algorithm[S, M], n int) int {
+// configFor is a scenario's runtime configuration for an algorithm over V:
+// every field of c but Input, which only an int64 algorithm can take.
+func configFor[V comparable](c Config) ConfigOf[V] {
+	if cv, ok := any(c).(ConfigOf[V]); ok {
+		return cv
+	}
+	if c.Input != nil {
+		panic("rounds: ScenarioOptions.Runtime.Input gives int64 inputs; this algorithm decides other values")
+	}
+	return ConfigOf[V]{Timeout: c.Timeout, MinTimeout: c.MinTimeout, MaxTimeout: c.MaxTimeout,
+		MaxAhead: c.MaxAhead, MaxInstances: c.MaxInstances, LogSize: c.LogSize, Linger: c.Linger,
+		MaxRounds: c.MaxRounds, PendingTTL: c.PendingTTL, Reserve: c.Reserve, TimerKey: c.TimerKey,
+		LogBytes: c.LogBytes, Ordered: c.Ordered, First: c.First, Window: c.Window, SuspectAfter: c.SuspectAfter}
+}
+
+// DomainOf is the input domain of a scenario (and of a checker's
+// exploration): the integers 0..k-1 for int64 values, and for strings k
+// strings of size bytes each (default 16), the i-th starting "v<i>|" and
+// filled with a pattern that depends on i, so that values are told apart
+// by their first bytes when they print (ShowValue). It panics for any other
+// value type: a programming error found at start-up.
+func DomainOf[V comparable](k, size int) []V {
+	vs := make([]V, k)
+	for i := range vs {
+		switch p := any(&vs[i]).(type) {
+		case *int64:
+			*p = int64(i)
+		case *string:
+			if size <= 0 {
+				size = 16
+			}
+			b := fmt.Appendf(make([]byte, 0, size), "v%d|", i)
+			for j := 0; len(b) < size; j++ {
+				b = append(b, byte('a'+(i+j)%26))
+			}
+			*p = string(b)
+		default:
+			panic(fmt.Sprintf("rounds: no input domain for values of type %T (int64 and string have one)", vs[i]))
+		}
+	}
+	return vs
+}
+
+func maxFaults[S, M, V comparable](alg *AlgorithmOf[S, M, V], n int) int {
 	if alg.Spec.MaxFaults == nil {
 		return 0
 	}
 	return alg.Spec.MaxFaults(n)
 }
 
-func faultsText[S, M comparable](alg *Algorithm[S, M]) string {
+func faultsText[S, M, V comparable](alg *AlgorithmOf[S, M, V]) string {
 	sp := &alg.Spec
 	switch sp.Model {
 	case Byzantine:
@@ -157,7 +212,7 @@ func faultsText[S, M comparable](alg *Algorithm[S, M]) string {
 
 // accepts refuses a system larger than MaxN and a fault spec beyond the
 // algorithm's threshold.
-func accepts[S, M comparable](alg *Algorithm[S, M], sp fault.Spec, n int) error {
+func accepts[S, M, V comparable](alg *AlgorithmOf[S, M, V], sp fault.Spec, n int) error {
 	if err := CheckSize(n); err != nil {
 		return fmt.Errorf("%s: %w", alg.Name, err)
 	}
@@ -187,7 +242,7 @@ func hasPartition(sp fault.Spec) bool {
 }
 
 // workload proposes an input to every node for each instance.
-func workload(n int, rng *rand.Rand, opt ScenarioOptions) []scenario.Input {
+func workload[V comparable](n int, rng *rand.Rand, opt ScenarioOptions, dom []V) []scenario.Input {
 	var in []scenario.Input
 	for k := range opt.Instances {
 		base := time.Duration(k) * opt.Spacing
@@ -197,14 +252,14 @@ func workload(n int, rng *rand.Rand, opt ScenarioOptions) []scenario.Input {
 				at += time.Duration(rng.Int64N(int64(opt.Jitter)))
 			}
 			in = append(in, scenario.Input{At: at, Node: core.NodeID(id),
-				Body: Propose{Instance: uint64(k + 1), Value: rng.Int64N(int64(opt.Values))}})
+				Body: ProposeOf[V]{Instance: uint64(k + 1), Value: dom[rng.Int64N(int64(opt.Values))]}})
 		}
 	}
 	slices.SortStableFunc(in, func(a, b scenario.Input) int { return int(a.At - b.At) })
 	return in
 }
 
-func propertyNames[S, M comparable](alg *Algorithm[S, M]) []string {
+func propertyNames[S, M, V comparable](alg *AlgorithmOf[S, M, V]) []string {
 	var names []string
 	for _, p := range properties(alg) {
 		if !slices.Contains(names, p.Name) {
@@ -217,11 +272,13 @@ func propertyNames[S, M comparable](alg *Algorithm[S, M]) []string {
 	return names
 }
 
-func properties[S, M comparable](alg *Algorithm[S, M]) []Property[S] { return alg.Spec.Properties }
+func properties[S, M, V comparable](alg *AlgorithmOf[S, M, V]) []PropertyOf[S, V] {
+	return alg.Spec.Properties
+}
 
 // decides reports whether the algorithm's liveness promise is a decision
 // of every correct process (rather than a predicate such as "everybody
 // trusts the same leader"), so that termination can be checked on outputs.
-func decides[S, M comparable](alg *Algorithm[S, M]) bool {
+func decides[S, M, V comparable](alg *AlgorithmOf[S, M, V]) bool {
 	return alg.Spec.Liveness.Window != nil && alg.Spec.Liveness.Holds == nil
 }

@@ -12,33 +12,33 @@ import (
 
 // runIndex is a history sorted by instance: who proposed what, when, and
 // who decided what, when.
-type runIndex struct {
+type runIndex[V comparable] struct {
 	insts []uint64
-	by    map[uint64]*instRecord
+	by    map[uint64]*instRecord[V]
 }
 
-type instRecord struct {
-	proposed  map[core.NodeID]proposal
-	decisions map[core.NodeID][]decisionAt
+type instRecord[V comparable] struct {
+	proposed  map[core.NodeID]proposal[V]
+	decisions map[core.NodeID][]decisionAt[V]
 }
 
-type proposal struct {
-	value Value
+type proposal[V comparable] struct {
+	value V
 	at    time.Duration
 }
 
-type decisionAt struct {
-	Decision
+type decisionAt[V comparable] struct {
+	DecisionOf[V]
 	at          time.Duration
 	incarnation int
 }
 
-func index(h *scenario.History) runIndex {
-	ix := runIndex{by: map[uint64]*instRecord{}}
-	rec := func(inst uint64) *instRecord {
+func index[V comparable](h *scenario.History) runIndex[V] {
+	ix := runIndex[V]{by: map[uint64]*instRecord[V]{}}
+	rec := func(inst uint64) *instRecord[V] {
 		r := ix.by[inst]
 		if r == nil {
-			r = &instRecord{proposed: map[core.NodeID]proposal{}, decisions: map[core.NodeID][]decisionAt{}}
+			r = &instRecord[V]{proposed: map[core.NodeID]proposal[V]{}, decisions: map[core.NodeID][]decisionAt[V]{}}
 			ix.by[inst] = r
 			ix.insts = append(ix.insts, inst)
 		}
@@ -49,20 +49,20 @@ func index(h *scenario.History) runIndex {
 			continue // a Byzantine node's inputs and outputs mean nothing
 		}
 		switch v := o.Value.(type) {
-		case Propose:
+		case ProposeOf[V]:
 			if o.Output {
 				continue
 			}
 			r := rec(v.Instance)
 			if _, ok := r.proposed[o.Node]; !ok {
-				r.proposed[o.Node] = proposal{value: v.Value, at: o.At}
+				r.proposed[o.Node] = proposal[V]{value: v.Value, at: o.At}
 			}
-		case Decision:
+		case DecisionOf[V]:
 			if !o.Output {
 				continue
 			}
 			r := rec(v.Instance)
-			r.decisions[o.Node] = append(r.decisions[o.Node], decisionAt{Decision: v, at: o.At, incarnation: o.Incarnation})
+			r.decisions[o.Node] = append(r.decisions[o.Node], decisionAt[V]{DecisionOf: v, at: o.At, incarnation: o.Incarnation})
 		}
 	}
 	slices.Sort(ix.insts)
@@ -72,13 +72,9 @@ func index(h *scenario.History) runIndex {
 // check evaluates the algorithm's safety properties on a global state
 // rebuilt per instance from the run's decisions (each node's first
 // decision, and its state when it decided), then termination.
-func check[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions, h *scenario.History) []scenario.Violation {
-	ix := index(h)
+func check[S, M, V comparable](alg *AlgorithmOf[S, M, V], values []V, h *scenario.History) []scenario.Violation {
+	ix := index[V](h)
 	var vs []scenario.Violation
-	values := make([]Value, opt.Values)
-	for i := range values {
-		values[i] = Value(i)
-	}
 	faulty, crashed := Set(0), Set(0)
 	for p := range h.N {
 		if h.Byzantine[p] {
@@ -91,9 +87,9 @@ func check[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions, h *scenar
 	props := properties(alg)
 	for _, inst := range ix.insts {
 		r := ix.by[inst]
-		g := &Global[S]{N: h.N, Values: values, States: make([]S, h.N), Status: make([]Status, h.N),
-			Inputs: make([]Value, h.N), Faulty: faulty, Crashed: crashed, Format: alg.FormatValue}
-		var some Value
+		g := &GlobalOf[S, V]{N: h.N, Values: values, States: make([]S, h.N), Status: make([]StatusOf[V], h.N),
+			Inputs: make([]V, h.N), Faulty: faulty, Crashed: crashed, Format: alg.FormatValue}
+		var some V
 		for p := range h.N {
 			if pr, ok := r.proposed[core.NodeID(p)]; ok {
 				some = pr.value
@@ -114,7 +110,7 @@ func check[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions, h *scenar
 				continue
 			}
 			first := ds[0]
-			g.Status[p] = Status{Decided: true, Decision: first.Value}
+			g.Status[p] = StatusOf[V]{Decided: true, Decision: first.Value}
 			if st, ok := first.state.(S); ok {
 				g.States[p] = st
 			}
@@ -155,8 +151,8 @@ func check[S, M comparable](alg *Algorithm[S, M], opt ScenarioOptions, h *scenar
 
 // done reports whether every correct node decided every instance it
 // proposed in: the real runtime has nothing left to wait for.
-func done(h *scenario.History) bool {
-	ix := index(h)
+func done[V comparable](h *scenario.History) bool {
+	ix := index[V](h)
 	for _, inst := range ix.insts {
 		r := ix.by[inst]
 		for id := range r.proposed {
@@ -170,8 +166,8 @@ func done(h *scenario.History) bool {
 
 // report gives decision latency in rounds and in (virtual) milliseconds from
 // a node's proposal to its decision.
-func report(h *scenario.History) map[string]any {
-	ix := index(h)
+func report[V comparable](h *scenario.History) map[string]any {
+	ix := index[V](h)
 	var rounds, ms []float64
 	decided, learned := 0, 0
 	for _, inst := range ix.insts {

@@ -62,6 +62,11 @@ func TestEveryAlgorithmHoldsUnderTheFaultsItTolerates(t *testing.T) {
 			{n: 4, specs: []string{"byzantine=1", "byzantine=1,delay=1ms..5ms", "crash=1", "byzantine=1,drop=0.1", "crash=1,drop=0.1"}},
 			{n: 7, specs: []string{"byzantine=2,delay=1ms..5ms"}},
 		},
+		// 64 KiB values (the registry's scenario for multipaxos).
+		"multipaxos": {
+			{n: 3, specs: []string{"", "drop=0.2,dup=0.05,reorder=0.2,delay=1ms..10ms", "crashes=1,drop=0.1", "partitions=2,drop=0.1", "crash=1"}},
+			{n: 5, specs: []string{"crashes=2,drop=0.1,delay=1ms..5ms"}},
+		},
 	}
 	for _, e := range registry.Library() {
 		camps, ok := cases[e.Name()]
@@ -109,6 +114,9 @@ func TestBrokenVariantsAreCaughtWithASeed(t *testing.T) {
 		// With quorums of 2f, a later view commits another value, or a
 		// value no honest replica proposed is committed.
 		"pbft-2f": {4, "byzantine=1,drop=0.2", none},
+		// The stale leader must lead a ballot, lose it undecided, and lead
+		// again after another leader had a value decided.
+		"multipaxos-stale-lease": {3, "drop=0.3", rounds.ScenarioOptions{Instances: 10}},
 	}
 	const maxRuns = 2000
 	for _, e := range registry.Mutants() {

@@ -3,7 +3,6 @@ package rounds
 import (
 	"fmt"
 	"iter"
-	"strconv"
 
 	"github.com/rondo-dev/rondo/core"
 )
@@ -35,10 +34,13 @@ func (m Model) String() string {
 	return fmt.Sprintf("model(%d)", uint8(m))
 }
 
-// Spec is what an algorithm promises, written beside it: the faults it
+// Spec is the spec of an algorithm over int64 values.
+type Spec[S, M any] = SpecOf[S, M, Value]
+
+// SpecOf is what an algorithm promises, written beside it: the faults it
 // tolerates, the safety properties that must hold in every reachable global
 // state, and the communication predicate under which it must decide.
-type Spec[S, M any] struct {
+type SpecOf[S, M any, V comparable] struct {
 	// Model is the fault model.
 	Model Model
 	// Threshold states the resilience in words: "n > 3f", "f < n/2", …
@@ -55,9 +57,9 @@ type Spec[S, M any] struct {
 	// none, any HO sets).
 	Safety HOFilter
 	// Properties are checked at every reachable global state.
-	Properties []Property[S]
+	Properties []PropertyOf[S, V]
 	// Liveness is the communication predicate and decision bound.
-	Liveness Liveness[S]
+	Liveness LivenessOf[S, V]
 	// Forge lists the messages Byzantine process r.ID may send in round
 	// r.Round; each peer gets any one of them, or nothing (equivocation).
 	// Like Send, it gets a read-only View.
@@ -65,7 +67,7 @@ type Spec[S, M any] struct {
 	// sign itself, or relays of what honest processes demonstrably signed —
 	// g shows their states, from which such relays are derived. Values is
 	// the checked domain. nil: a Byzantine process only stays silent.
-	Forge func(r View, values []Value, g *Global[S]) []M
+	Forge func(r ViewOf[V], values []V, g *GlobalOf[S, V]) []M
 }
 
 // HOFilter restricts the HO assignments of one round. The zero value allows
@@ -91,11 +93,15 @@ func (f HOFilter) Allows(n, round int, p core.NodeID, ho Set) bool {
 	return f.Each == nil || f.Each(n, round, p, ho)
 }
 
-// Liveness is a communication predicate of the windowed form "there is a
+// Liveness is the communication predicate of an algorithm over int64
+// values.
+type Liveness[S any] = LivenessOf[S, Value]
+
+// LivenessOf is a communication predicate of the windowed form "there is a
 // round r0 where Start holds such that round r0+i's HO assignment satisfies
 // Window(n,f)[i] for every i", together with the promise that then every
 // correct process has decided by the end of the window.
-type Liveness[S any] struct {
+type LivenessOf[S any, V comparable] struct {
 	// Name states the predicate in words.
 	Name string
 	// Start says where a window may begin (nil: at any round). faulty is
@@ -108,45 +114,52 @@ type Liveness[S any] struct {
 	// neither Byzantine nor crashed — process has decided). Algorithms
 	// whose progress is not a decision, such as an eventual leader, state
 	// it here.
-	Holds func(g *Global[S]) (bool, string)
+	Holds func(g *GlobalOf[S, V]) (bool, string)
 }
 
-// Global is a global state as properties see it: every process's local
+// Global is a global state of an algorithm over int64 values.
+type Global[S any] = GlobalOf[S, Value]
+
+// GlobalOf is a global state as properties see it: every process's local
 // state, status and input. Byzantine processes' states mean nothing.
-type Global[S any] struct {
+type GlobalOf[S any, V comparable] struct {
 	N     int
 	Round int
 	// Values is the checked value domain.
-	Values  []Value
+	Values  []V
 	States  []S
-	Status  []Status
-	Inputs  []Value
+	Status  []StatusOf[V]
+	Inputs  []V
 	Faulty  Set // Byzantine processes
 	Crashed Set // processes that crashed
 	// Format prints a decided value as the algorithm does (its
-	// Algorithm.FormatValue; nil: decimal), for the reasons properties give.
-	Format func(Value) string
+	// Algorithm.FormatValue; nil: ShowValue), for the reasons properties
+	// give.
+	Format func(V) string
 }
 
 // Show prints a decided value for a property's reason, as the algorithm
 // formats it, so that a reason reads like the counterexample beside it.
-func (g *Global[S]) Show(v Value) string {
+func (g *GlobalOf[S, V]) Show(v V) string {
 	if g.Format != nil {
 		return g.Format(v)
 	}
-	return strconv.FormatInt(v, 10)
+	return ShowValue(v)
 }
 
 // Honest iterates over the non-Byzantine processes.
-func (g *Global[S]) Honest() iter.Seq[core.NodeID] {
+func (g *GlobalOf[S, V]) Honest() iter.Seq[core.NodeID] {
 	return (All(g.N) &^ g.Faulty).IDs()
 }
 
 // IsHonest reports whether p is not Byzantine.
-func (g *Global[S]) IsHonest(p int) bool { return !g.Faulty.Has(core.NodeID(p)) }
+func (g *GlobalOf[S, V]) IsHonest(p int) bool { return !g.Faulty.Has(core.NodeID(p)) }
 
-// Property is a safety property: a predicate over global states.
-type Property[S any] struct {
+// Property is a safety property of an algorithm over int64 values.
+type Property[S any] = PropertyOf[S, Value]
+
+// PropertyOf is a safety property: a predicate over global states.
+type PropertyOf[S any, V comparable] struct {
 	Name string
 	// StatusOnly declares that Holds reads only N, Status, Inputs, Faulty
 	// and Crashed (not States, not Round): the checker then skips it after
@@ -154,15 +167,30 @@ type Property[S any] struct {
 	StatusOnly bool
 	// Holds reports whether g satisfies the property; when it does not,
 	// the returned string says why (for the counterexample).
-	Holds func(g *Global[S]) (bool, string)
+	Holds func(g *GlobalOf[S, V]) (bool, string)
 }
 
-// Agreement: no two honest processes decide differently (uniform agreement:
-// crashed processes' past decisions count).
-func Agreement[S any]() Property[S] {
-	return Property[S]{Name: "agreement", StatusOnly: true, Holds: func(g *Global[S]) (bool, string) {
+// Agreement is AgreementOf over int64 values.
+func Agreement[S any]() Property[S] { return AgreementOf[S, Value]() }
+
+// Validity is ValidityOf over int64 values.
+func Validity[S any]() Property[S] { return ValidityOf[S, Value]() }
+
+// UnanimityValidity is UnanimityValidityOf over int64 values.
+func UnanimityValidity[S any]() Property[S] { return UnanimityValidityOf[S, Value]() }
+
+// Irrevocability is IrrevocabilityOf over int64 values.
+func Irrevocability[S any]() Property[S] { return IrrevocabilityOf[S, Value]() }
+
+// Consensus is ConsensusOf over int64 values.
+func Consensus[S any]() []Property[S] { return ConsensusOf[S, Value]() }
+
+// AgreementOf: no two honest processes decide differently (uniform
+// agreement: crashed processes' past decisions count).
+func AgreementOf[S any, V comparable]() PropertyOf[S, V] {
+	return PropertyOf[S, V]{Name: "agreement", StatusOnly: true, Holds: func(g *GlobalOf[S, V]) (bool, string) {
 		var first int
-		var v Value
+		var v V
 		seen := false
 		for p := range g.N {
 			st := &g.Status[p]
@@ -179,9 +207,9 @@ func Agreement[S any]() Property[S] {
 	}}
 }
 
-// Validity: every decision is the input of some process.
-func Validity[S any]() Property[S] {
-	return Property[S]{Name: "validity", StatusOnly: true, Holds: func(g *Global[S]) (bool, string) {
+// ValidityOf: every decision is the input of some process.
+func ValidityOf[S any, V comparable]() PropertyOf[S, V] {
+	return PropertyOf[S, V]{Name: "validity", StatusOnly: true, Holds: func(g *GlobalOf[S, V]) (bool, string) {
 		for p := range g.N {
 			st := &g.Status[p]
 			if !st.Decided || !g.IsHonest(p) {
@@ -202,11 +230,11 @@ func Validity[S any]() Property[S] {
 	}}
 }
 
-// UnanimityValidity: if every honest process has input v, every honest
+// UnanimityValidityOf: if every honest process has input v, every honest
 // decision is v (the validity Byzantine consensus can promise).
-func UnanimityValidity[S any]() Property[S] {
-	return Property[S]{Name: "validity", StatusOnly: true, Holds: func(g *Global[S]) (bool, string) {
-		var v Value
+func UnanimityValidityOf[S any, V comparable]() PropertyOf[S, V] {
+	return PropertyOf[S, V]{Name: "validity", StatusOnly: true, Holds: func(g *GlobalOf[S, V]) (bool, string) {
+		var v V
 		first := true
 		for p := range g.Honest() {
 			if first {
@@ -217,17 +245,17 @@ func UnanimityValidity[S any]() Property[S] {
 		}
 		for p := range g.Honest() {
 			if st := g.Status[p]; st.Decided && st.Decision != v {
-				return false, fmt.Sprintf("every honest input is %d but process %d decided %s", v, p, g.Show(st.Decision))
+				return false, fmt.Sprintf("every honest input is %s but process %d decided %s", ShowValue(v), p, g.Show(st.Decision))
 			}
 		}
 		return true, ""
 	}}
 }
 
-// Irrevocability: no process ever decides twice with different values
+// IrrevocabilityOf: no process ever decides twice with different values
 // (integrity of decisions).
-func Irrevocability[S any]() Property[S] {
-	return Property[S]{Name: "irrevocability", StatusOnly: true, Holds: func(g *Global[S]) (bool, string) {
+func IrrevocabilityOf[S any, V comparable]() PropertyOf[S, V] {
+	return PropertyOf[S, V]{Name: "irrevocability", StatusOnly: true, Holds: func(g *GlobalOf[S, V]) (bool, string) {
 		for p := range g.N {
 			if st := g.Status[p]; st.Revoked && g.IsHonest(p) {
 				return false, fmt.Sprintf("process %d decided %s, then %s", p, g.Show(st.Decision), g.Show(st.Other))
@@ -237,7 +265,7 @@ func Irrevocability[S any]() Property[S] {
 	}}
 }
 
-// Consensus is Agreement, Validity and Irrevocability.
-func Consensus[S any]() []Property[S] {
-	return []Property[S]{Agreement[S](), Validity[S](), Irrevocability[S]()}
+// ConsensusOf is AgreementOf, ValidityOf and IrrevocabilityOf.
+func ConsensusOf[S any, V comparable]() []PropertyOf[S, V] {
+	return []PropertyOf[S, V]{AgreementOf[S, V](), ValidityOf[S, V](), IrrevocabilityOf[S, V]()}
 }

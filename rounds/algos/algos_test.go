@@ -2,6 +2,7 @@ package algos_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/rondo-dev/rondo/check"
@@ -30,7 +31,7 @@ func TestEveryAlgorithmIsDocumentedEncodableAndListed(t *testing.T) {
 			t.Errorf("%s: scenario %q registers %v", in.Name, sc.Name, names)
 		}
 	}
-	if len(seen) != 13 {
+	if len(seen) != 14 {
 		t.Fatalf("%d algorithms in the library: %v", len(seen), seen)
 	}
 }
@@ -174,4 +175,83 @@ func TestLeaderIsAgreedAfterOneSynchronousRound(t *testing.T) {
 		t.Fatalf("a uniform round should not suffice: %v %v", res, err)
 	}
 	t.Log(res.Counterexample.Reason)
+}
+
+// Multi-Paxos's messages and acceptor records survive their encodings with
+// a value of a megabyte, a message is its value and a few bytes, and
+// malformed encodings are refused.
+func TestMultiPaxosMessagesAndRecordsRoundTrip(t *testing.T) {
+	var r core.Registry
+	alg := algos.MultiPaxos[string]()
+	rounds.RegisterRuntime(alg, &r)
+	big := strings.Repeat("z", 1<<20)
+	for _, m := range []algos.MPMsg[string]{{}, {TS: 7, Has: true, X: big}, {Has: true, X: ""}} {
+		msg := rounds.Msg[algos.MPMsg[string]]{Instance: 4, Round: 9, Body: m}
+		b, err := r.Append(nil, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Has && len(b) > len(m.X)+64 {
+			t.Fatalf("a message of a %d-byte value takes %d bytes", len(m.X), len(b))
+		}
+		back, err := r.Decode(b)
+		if err != nil || back != any(msg) {
+			t.Fatalf("%v came back as %v, %v", msg, back, err)
+		}
+		for _, bad := range [][]byte{b[:len(b)-1], append(append([]byte{}, b...), 0)} {
+			if _, err := r.Decode(bad); err == nil {
+				t.Fatalf("a malformed message of %d bytes decoded", len(bad))
+			}
+		}
+	}
+	d := alg.Durable
+	for _, s := range []algos.MPState[string]{{}, {X: big, TS: 3}} {
+		b, err := d.Append(nil, d.Part(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := d.Load(b)
+		if err != nil || back != d.Part(s) {
+			t.Fatalf("record %v came back as %v, %v", s.TS, back.TS, err)
+		}
+		if _, err := d.Load(append(b, 1)); err == nil {
+			t.Fatal("a record with a trailing byte loaded")
+		}
+	}
+	if _, err := d.Load(nil); err == nil {
+		t.Fatal("an empty record loaded")
+	}
+	// A fresh state's durable part is the same whatever its input.
+	if d.Part(alg.Init(0, 3, "a")) != d.Part(alg.Init(0, 3, big)) {
+		t.Fatal("a fresh state's durable part depends on its input")
+	}
+}
+
+// Multi-Paxos holds its spec on four processes over two ballots, and on
+// three over four ballots (the stale lease's counterexample's length).
+func TestMultiPaxosHoldsOnOtherSizes(t *testing.T) {
+	for _, opt := range []check.Options{{N: 4, Rounds: 8}, {N: 3, Rounds: 16, Values: 3}} {
+		res, err := check.Run(context.Background(), algos.MultiPaxos[rounds.Value](), opt)
+		if err != nil || res.Verdict != check.Held {
+			t.Fatalf("n=%d rounds=%d: %v %v", opt.N, opt.Rounds, res, err)
+		}
+	}
+}
+
+func FuzzMultiPaxosDecode(f *testing.F) {
+	var r core.Registry
+	alg := algos.MultiPaxos[string]()
+	rounds.RegisterRuntime(alg, &r)
+	b, _ := r.Append(nil, rounds.Msg[algos.MPMsg[string]]{Body: algos.MPMsg[string]{TS: 2, Has: true, X: "abc"}})
+	f.Add(b)
+	rec, _ := alg.Durable.Append(nil, algos.MPState[string]{X: "x", TS: 1})
+	f.Add(rec)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if m, err := r.Decode(data); err == nil {
+			if _, err := r.Append(nil, m); err != nil {
+				t.Fatalf("decoded %v does not encode: %v", m, err)
+			}
+		}
+		_, _ = alg.Durable.Load(data)
+	})
 }

@@ -77,3 +77,25 @@ func PBFTQuorum2f() *rounds.Algorithm[algos.PBFTState, algos.PBFTMsg] {
 	}
 	return alg
 }
+
+// MultiPaxosStaleLease is Multi-Paxos whose leader goes on skipping the
+// prepare round after it lost its lease: a coordinator that led an earlier
+// ballot of the instance (it accepted its own choice there) chooses that
+// value again at once, without hearing a majority's accepted values. In the
+// meantime another leader may have had a different value decided; the stale
+// leader's accept overwrites it, and agreement fails when it leads again.
+func MultiPaxosStaleLease() *rounds.AlgorithmOf[algos.MPState[rounds.Value], algos.MPMsg[rounds.Value], rounds.Value] {
+	alg := algos.MultiPaxos[rounds.Value]()
+	alg.Name = "multipaxos-stale-lease"
+	alg.Summary = brokenPrefix + "Multi-Paxos whose leader skips prepare after losing its lease"
+	prepare := alg.Rounds[0].Update
+	alg.Rounds[0].Update = func(s *algos.MPState[rounds.Value], mb rounds.Mailbox[algos.MPMsg[rounds.Value]], r *rounds.Ctx) {
+		b := r.Phase(4)
+		if r.ID == algos.MultiPaxosLeader(b, r.N) && s.TS > 0 && algos.MultiPaxosLeader(int(s.TS)-1, r.N) == r.ID {
+			s.TS = int32(b + 1) // the mutation: "I still hold the lease", so no prepare
+			return
+		}
+		prepare(s, mb, r)
+	}
+	return alg
+}

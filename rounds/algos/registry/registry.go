@@ -106,8 +106,27 @@ func Library() []Entry {
 		entry(func(p Params) *rounds.Algorithm[algos.ERBState, algos.ERBMsg] { return algos.ERB(p.F) }),
 		entry(fixed(algos.Leader)),
 		entry(fixed(algos.PBFT)),
+		multiPaxos(),
 	}
 }
+
+// multiPaxos is the one algorithm of the library generic over its values:
+// rondo check explores it over int64 inputs 0..V-1, while its scenario (rondo
+// sim, run, node) runs the same code on strings of 64 KiB (ScenarioOptions.
+// ValueSize unless set), the size of a replicated log's batch of commands.
+func multiPaxos() Entry {
+	e := entry(fixed(algos.MultiPaxos[rounds.Value]))
+	e.scenario = func(_ Params, opt rounds.ScenarioOptions) scenario.Scenario {
+		if opt.ValueSize <= 0 {
+			opt.ValueSize = MultiPaxosValueSize
+		}
+		return rounds.Scenario(algos.MultiPaxos[string](), opt)
+	}
+	return e
+}
+
+// MultiPaxosValueSize is the size of every input of multipaxos's scenario.
+const MultiPaxosValueSize = 64 << 10
 
 // Mutants lists the deliberately broken variants of package mutants.
 func Mutants() []Entry {
@@ -115,6 +134,7 @@ func Mutants() []Entry {
 		mutant("otr", entry(fixed(mutants.OTRMajority))),
 		mutant("lastvoting", entry(fixed(mutants.LastVotingNoTimestamps))),
 		mutant("pbft", entry(fixed(mutants.PBFTQuorum2f))),
+		mutant("multipaxos", entry(fixed(mutants.MultiPaxosStaleLease))),
 	}
 }
 
