@@ -63,7 +63,10 @@ type limitListener struct {
 	slots chan struct{}
 }
 
-func newLimitListener(ln net.Listener, max int) *limitListener {
+// LimitListener wraps ln so that at most max accepted connections are
+// open at once; a connection past the limit is answered 503 and closed.
+// Both KV modes serve their HTTP API through it.
+func LimitListener(ln net.Listener, max int) net.Listener {
 	return &limitListener{Listener: ln, slots: make(chan struct{}, max)}
 }
 
@@ -103,4 +106,10 @@ func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.release()
 	return err
+}
+
+// WithDefaults returns l with every zero field set to its default.
+func (l HTTPLimits) WithDefaults() HTTPLimits {
+	l.defaults()
+	return l
 }

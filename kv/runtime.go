@@ -57,6 +57,10 @@ type Replica struct {
 	served  chan struct{}
 }
 
+// FaultAdmin is the Admin of a replica whose transport injects faults
+// with f, in a cluster of n nodes.
+func FaultAdmin(f *transport.Faults, n int) Admin { return faultAdmin{f, n} }
+
 type faultAdmin struct {
 	f *transport.Faults
 	n int
@@ -139,7 +143,7 @@ func StartReplica(cfg ReplicaConfig) (*Replica, error) {
 		}}
 	go func() {
 		defer close(r.served)
-		if err := r.srv.Serve(newLimitListener(ln, lim.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := r.srv.Serve(LimitListener(ln, lim.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			cfg.Logger.Error("kv: HTTP server stopped", "err", err)
 		}
 	}()

@@ -44,11 +44,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("/kv/{$}", badPath)
 	mux.HandleFunc("GET /status", s.status)
 	if s.opts.Admin != nil {
-		mux.HandleFunc("POST /admin/partition", s.partition)
-		mux.HandleFunc("POST /admin/heal", func(w http.ResponseWriter, r *http.Request) {
-			s.opts.Admin.Heal()
-			reply(w, http.StatusOK, map[string]any{"healed": true}, "")
-		})
+		AdminRoutes(mux, s.opts.Admin, s.id)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if k, ok := strings.CutPrefix(r.URL.EscapedPath(), "/kv/"); ok && strings.Contains(k, "/") {
@@ -106,7 +102,7 @@ func fail(w http.ResponseWriter, code int, msg string) {
 
 // checkKey refuses keys that are empty, too long, not UTF-8 or hold
 // control characters.
-func checkKey(k string) error {
+func CheckKey(k string) error {
 	switch {
 	case k == "":
 		return errors.New("empty key")
@@ -126,7 +122,7 @@ func checkKey(k string) error {
 // request parses the key and the session token of a /kv request.
 func request(w http.ResponseWriter, r *http.Request) (string, *lattice.VClock, bool) {
 	key := r.PathValue("key")
-	if err := checkKey(key); err != nil {
+	if err := CheckKey(key); err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
 		return "", nil, false
 	}
@@ -335,10 +331,20 @@ func (s *Service) status(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, st, "")
 }
 
+// AdminRoutes serves POST /admin/partition and POST /admin/heal on mux,
+// driving a: the fault routes of both KV modes.
+func AdminRoutes(mux *http.ServeMux, a Admin, id core.NodeID) {
+	mux.HandleFunc("POST /admin/partition", func(w http.ResponseWriter, r *http.Request) { partition(w, r, a, id) })
+	mux.HandleFunc("POST /admin/heal", func(w http.ResponseWriter, r *http.Request) {
+		a.Heal()
+		reply(w, http.StatusOK, map[string]any{"healed": true}, "")
+	})
+}
+
 // partition reads {"groups": [[0], [1, 2]]} and cuts this replica's links
 // accordingly (a process cuts only its own links: post the same partition
 // to every replica to cut the cluster).
-func (s *Service) partition(w http.ResponseWriter, r *http.Request) {
+func partition(w http.ResponseWriter, r *http.Request, a Admin, id core.NodeID) {
 	var req struct {
 		Groups [][]core.NodeID `json:"groups"`
 	}
@@ -352,9 +358,9 @@ func (s *Service) partition(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, `trailing data after the JSON object; want exactly {"groups": [[0], [1, 2]]}`)
 		return
 	}
-	if err := s.opts.Admin.Partition(req.Groups); err != nil {
+	if err := a.Partition(req.Groups); err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"partitioned": req.Groups, "node": strconv.Itoa(int(s.id))}, "")
+	reply(w, http.StatusOK, map[string]any{"partitioned": req.Groups, "node": strconv.Itoa(int(id))}, "")
 }

@@ -63,7 +63,9 @@ func (k Kind) reads() bool { return k == Get || k == List || k == Stat }
 type Command struct {
 	Kind Kind
 	// Key is the key of Put, Delete, CAS and Get, and the first key of a
-	// List (inclusive; "" lists from the first key).
+	// List (inclusive; "" lists from the first key). A List's bounds may
+	// be one byte longer than a key, so that K+"\x00", the first key
+	// after K, is one.
 	Key string
 	// Value is what Put and CAS write.
 	Value []byte
@@ -103,8 +105,8 @@ func (c Command) Validate() error {
 			return err
 		}
 	case List:
-		if len(c.Key) > MaxKey || len(c.End) > MaxKey {
-			return fmt.Errorf("a list's bounds are keys, of at most %d bytes", MaxKey)
+		if len(c.Key) > MaxKey+1 || len(c.End) > MaxKey+1 {
+			return fmt.Errorf("a list's bounds have at most %d bytes", MaxKey+1)
 		}
 		if c.End != "" && c.End <= c.Key {
 			return fmt.Errorf("empty range: the end %q is not after the start %q", c.End, c.Key)
@@ -223,7 +225,7 @@ func DecodeCommand(data []byte) (Command, error) {
 		}
 		c.Value = r.bytes(MaxValue)
 	case List:
-		c.Key, c.End = r.string(MaxKey), r.string(MaxKey)
+		c.Key, c.End = r.string(MaxKey+1), r.string(MaxKey+1)
 		c.Limit = int(r.uvarint(MaxListLimit))
 		switch r.byte() {
 		case 0:
