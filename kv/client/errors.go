@@ -13,8 +13,10 @@ var (
 	// leader, replicas down or overloaded). Definite.
 	ErrNotTaken = errors.New("kv: not taken (the operation did not take effect)")
 	// ErrUnknownOutcome: the operation may or may not have taken effect:
-	// an attempt reached a replica and its answer never came back, and
-	// the client gave up before a retry could learn it. Indefinite.
+	// an attempt reached a replica and its answer never came back (or the
+	// context ended while it was in flight), and the client gave up
+	// before a retry could learn it. Indefinite. A retry of the same
+	// operation is a new write: the client cannot resume the old one.
 	ErrUnknownOutcome = errors.New("kv: outcome unknown (the operation may have taken effect)")
 )
 
