@@ -150,7 +150,9 @@ type Executed struct {
 	Index, Client, Seq uint64
 }
 
-func (e Executed) String() string { return fmt.Sprintf("Executed{@%d c%d#%d}", e.Index, e.Client, e.Seq) }
+func (e Executed) String() string {
+	return fmt.Sprintf("Executed{@%d c%d#%d}", e.Index, e.Client, e.Seq)
+}
 
 // Status is where a node stands (Inspect, Node.Status).
 type Status struct {

@@ -31,14 +31,14 @@ type Node struct {
 	rtFloor  uint64 // the runtime is truncated up to here
 	progress time.Duration
 
-	lead     leader     // the leader's queue and instances in flight (leader.go)
-	waiters  waiters    // commands taken here, not yet answered (requests.go)
-	reads    readIndex  // reads taken here (reads.go)
-	peers    []peer     // what this node knows of the others (peers.go)
-	catch    catchUp    // fetching entries or a snapshot (catchup.go)
-	election election   // suspecting the leader (election.go)
-	ticking  bool       // the tick timer is armed
-	woke     bool       // the runtime has had its first event
+	lead     leader    // the leader's queue and instances in flight (leader.go)
+	waiters  waiters   // commands taken here, not yet answered (requests.go)
+	reads    readIndex // reads taken here (reads.go)
+	peers    []peer    // what this node knows of the others (peers.go)
+	catch    catchUp   // fetching entries or a snapshot (catchup.go)
+	election election  // suspecting the leader (election.go)
+	ticking  bool      // the tick timer is armed
+	woke     bool      // the runtime has had its first event
 	stats    Stats
 }
 
