@@ -140,6 +140,14 @@ func (rt *RuntimeOf[V]) Truncate(ctx core.Context, upTo uint64) error {
 	return nil
 }
 
+// Highest is the highest instance id this node has seen: started,
+// proposed, named by a peer's message, rejoined from a record, or
+// truncated. A replicated log's read index is built on it: an instance
+// decided anywhere was accepted by a majority, every member of which has
+// seen it, so the highest of a majority's Highest (asked after a read
+// arrives) bounds every decision made before the read.
+func (rt *RuntimeOf[V]) Highest() uint64 { return rt.highest }
+
 // LeaseStatus is where a lease algorithm's node stands (RuntimeOf.Lease).
 type LeaseStatus struct {
 	// Ballot is the ballot this node adopted, Leader its leader.

@@ -115,3 +115,31 @@ func TestATraceOfBigValuesHasShortLines(t *testing.T) {
 		t.Fatalf("%d lines, %v", lines, err)
 	}
 }
+
+// Highest covers every instance a node has accepted in, even one it only
+// joined on a leader's accept, and survives a restart through the records
+// and the truncation floor: a replicated log's read index is built on it.
+func TestHighestCoversEveryInstanceAnAcceptorJoinedAcrossARestart(t *testing.T) {
+	nodes := mpCluster(t, 3, rounds.ConfigOf[string]{Ordered: true})
+	leased(t, nodes)
+	l, n1 := nodes[0], nodes[1]
+	_, accepts := l.propose(7, "x")
+	if h := n1.rt.Highest(); h != 0 {
+		t.Fatalf("before the accept: %d", h)
+	}
+	deliver(n1, 0, accepts)
+	if h := n1.rt.Highest(); h != 7 {
+		t.Fatalf("an acceptor that joined instance 7 on its accept: Highest %d", h)
+	}
+	n1.start()
+	if h := n1.rt.Highest(); h != 7 {
+		t.Fatalf("after a restart, from the record: Highest %d", h)
+	}
+	if err := n1.rt.Truncate(n1.rec, 9); err != nil {
+		t.Fatal(err)
+	}
+	n1.start()
+	if h := n1.rt.Highest(); h != 9 {
+		t.Fatalf("after truncating to 9 and a restart: Highest %d", h)
+	}
+}
