@@ -172,7 +172,7 @@ func TestDataDirectoriesThatAreNotOursAreRefused(t *testing.T) {
 	}{
 		{"someone else's files", []string{"node", "--config", cfg, "--id", "0", "--data", foreign},
 			[]string{"holds no rondo store", "thesis.tex"}},
-		{"a node's directory given to rondo kv", []string{"kv", "--config", cfg, "--id", "0", "--data", nodeData},
+		{"a node's directory given to rondo kv", []string{"kv", "--mode", "lattice", "--config", cfg, "--id", "0", "--data", nodeData},
 			[]string{`belongs to "rondo node broadcast", not to "rondo kv lattice"`}},
 		{"old files with a stranger among them", []string{"node", "--config", cfg, "--id", "0", "--data", badOld},
 			[]string{"notes.txt is not a file of rondo's old file storage"}},

@@ -44,67 +44,82 @@ type kvAddress struct {
 func newKVCmd() *cobra.Command {
 	var f kvFlags
 	cmd := &cobra.Command{
-		Use:   "kv [--mode lattice]",
-		Short: "Run the key-value service (eventually consistent lattice KV)",
-		Long: `Run Rondo's key-value service over HTTP/JSON:
+		Use:   "kv [--mode linearizable|lattice] | kv get|put|del|cas|list ...",
+		Short: "Run the key-value service (linearizable by default), or talk to it",
+		Long: `Run Rondo's key-value service over HTTP, or use it (rondo kv get|put|del|cas|list).
 
-  GET    /kv/KEY        read the value at the replica you ask
+--mode linearizable (the default) is a replicated log on rounds consensus
+(Multi-Paxos in the Heard-Of model, docs/smr.md) with a key-value state
+machine: every operation takes effect at one instant between its call and
+its return, and a write is acknowledged only once a majority holds it on
+disk, so a SIGKILL of any replica loses no acknowledged write. Its API:
+
+  GET    /kv/KEY        the value, raw (404 when absent); ?json for JSON
   PUT    /kv/KEY        store the request body (at most 1 MiB) as the value
   DELETE /kv/KEY        delete the key
-  GET    /status        replica id, key count, session clock, state digest
+  POST   /cas/KEY       compare-and-set: {"expect":OLD,"value":NEW} or {"expect_absent":true,...}
+  GET    /kv?prefix=P   list keys by prefix (or ?start=A&end=B), in order
+  GET    /status        replica id, leader, applied index, key count
 
---mode lattice (the default for now) is an eventually consistent store in the
-style of Anna: each key is a last-writer-wins register, writes are
-acknowledged by the replica that takes them, and replicas converge by
-delta-state anti-entropy. For read-your-writes, send back the Rondo-Session
-header of your last response: a replica that has not yet received every write
-of your session waits for it (up to 2s, or ?wait=D) and otherwise answers 503.
-With --causal each key is a multi-value register instead: writes made
-concurrently at different replicas are all kept and a read returns them all
-("values"), until a write that has seen them replaces them. --mode
-linearizable (on rounds consensus) is not yet available.
+Any replica takes any request (a follower forwards a write to the leader, and
+serves a read by a read index). Errors say whether the operation may have
+taken effect (Rondo-Outcome: not-taken or unknown). docs/kv.md has the rest.
 
 Without --config, rondo kv runs --replicas replicas (default 3) in this
-process over loopback TLS with an ephemeral CA, and prints each replica's HTTP
-address. With --config FILE --id I (a cluster.json from rondo certs) it runs
-replica I alone, as one OS process per replica; --data DIR keeps its store
-across restarts (an embedded store in DIR/store; a write is acknowledged once
-committed there, with one fsync per batch of requests: docs/storage.md). --admin adds POST /admin/partition {"groups":[[0],[1,2]]} and
-POST /admin/heal, which cut and restore this process's links (in the embedded
-mode, the whole cluster's): for tests and demonstrations.
+process over loopback TLS with an ephemeral CA, their stores in a temporary
+directory (or --data DIR), and prints each replica's HTTP address. The
+linearizable replicas serve HTTP on 127.0.0.1:7370, 7371, 7372 when those
+ports are free, which is where the client commands look by default; if they
+are taken it uses free ports and prints the --endpoints to pass. With --config
+FILE --id I (a cluster.json from rondo certs) it runs replica I alone, as one
+OS process per replica; --data DIR is its store (required in the linearizable
+mode: an acceptor that forgot its promises could decide twice).
+
+--mode lattice is an eventually consistent store in the style of Anna: each
+key is a last-writer-wins register, writes are acknowledged by the replica
+that takes them, and replicas converge by delta-state anti-entropy. For
+read-your-writes, send back the Rondo-Session header of your last response.
+With --causal each key is a multi-value register instead. Its embedded mode
+uses ephemeral ports; with --config, --data is optional (default: in memory).
+docs/replication.md describes it.
+
+Either mode: a write is acknowledged once committed to its store, with one
+fsync per batch of requests (docs/storage.md). --admin adds POST
+/admin/partition {"groups":[[0],[1,2]]} and POST /admin/heal, which cut and
+restore this process's links (in the embedded mode, the whole cluster's): for
+tests and demonstrations.
 
 The API, --admin and --debug are unauthenticated plain HTTP: keep them on
 loopback (the default), or put the API behind a TLS proxy that authenticates
-clients. Slow or stalled clients are cut off and bounded (timeouts, at most
-512 connections and 64 uploads in progress). SIGINT/SIGTERM shuts down
-gracefully; if a replica's storage fails (a full disk) it stops for good and
-rondo kv exits with status 4 saying why: restart it on the same --data once
-fixed.
-
-docs/replication.md describes the protocol and the API.`,
-		Example: `  rondo kv --mode lattice
-  curl -X PUT --data-binary 'blue' http://127.0.0.1:PORT/kv/colour
-  curl http://127.0.0.1:PORT/kv/colour
-  rondo kv --config cluster/cluster.json --id 0 --http 127.0.0.1:8080 --data /var/lib/rondo-kv/0`,
+clients. SIGINT/SIGTERM shuts down gracefully; if a replica's storage fails
+(a full disk) it stops for good and rondo kv exits with status 4 saying why:
+restart it on the same --data once fixed.`,
+		Example: `  rondo kv                       # three linearizable replicas on 127.0.0.1:7370-7372
+  rondo kv put colour blue       # in another terminal
+  rondo kv get colour
+  curl -X PUT --data-binary 'blue' http://127.0.0.1:7370/kv/colour
+  rondo kv --config cluster/cluster.json --id 0 --http 127.0.0.1:7370 --data /var/lib/rondo-kv/0
+  rondo kv --mode lattice`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runKV(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.mode, "mode", "lattice", "consistency: lattice (eventual, Anna-style); linearizable is not yet available")
+	fl.StringVar(&f.mode, "mode", "linearizable", "consistency: linearizable (a replicated log on consensus) or lattice (eventual, Anna-style)")
 	fl.IntVar(&f.replicas, "replicas", 3, "replicas to run in this process (without --config)")
-	fl.IntVar(&f.httpBase, "http-base-port", 0, "without --config, replica I serves HTTP on 127.0.0.1:PORT+I (default: ephemeral ports)")
+	fl.IntVar(&f.httpBase, "http-base-port", 0, "without --config, replica I serves HTTP on 127.0.0.1:PORT+I (default: 7370 if free in the linearizable mode, else ephemeral ports)")
 	fl.StringVar(&f.config, "config", "", "cluster config (cluster.json from rondo certs): run one replica of it")
 	fl.IntVar(&f.id, "id", -1, "with --config: this replica's id")
 	fl.StringVar(&f.http, "http", "127.0.0.1:0", "with --config: the HTTP API's address")
-	fl.StringVar(&f.data, "data", "", "with --config: directory for durable storage (default: in memory)")
+	fl.StringVar(&f.data, "data", "", "directory for durable storage (with --config: this replica's, required in the linearizable mode, lattice default in memory; linearizable without --config: every replica's, default a temporary directory)")
 	fl.BoolVar(&f.causal, "causal", false, "keys are multi-value registers: concurrent writes are kept as siblings (default: last writer wins)")
 	fl.BoolVar(&f.admin, "admin", false, "serve POST /admin/partition and /admin/heal (always on in the embedded mode)")
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until SIGINT/SIGTERM)")
 	fl.StringVar(&f.debug, "debug", "", "serve /metrics (transport, batch and storage metrics) and /debug/pprof/ on this address")
 	fl.BoolVar(&f.asJSON, "json", false, "print the replicas' addresses as one JSON object")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log debug events")
+	cmd.AddCommand(newKVClientCmds()...)
 	return cmd
 }
 
@@ -112,7 +127,9 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 	switch f.mode {
 	case "lattice":
 	case "linearizable":
-		return usagef("--mode linearizable is not yet available (it will run on rounds consensus); use --mode lattice")
+		if err := checkLinearizableFlags(f); err != nil {
+			return err
+		}
 	default:
 		return usagef("--mode must be lattice or linearizable, not %q", f.mode)
 	}
@@ -134,6 +151,9 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 	var registerer prometheus.Registerer
 	if reg != nil {
 		registerer = reg
+	}
+	if f.mode == "linearizable" {
+		return runLinearizable(ctx, stdout, stderr, f, log, registerer)
 	}
 
 	var addrs []kvAddress
@@ -176,9 +196,7 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 			fmt.Fprintf(stdout, "replica %d  %s  (transport %s)\n", a.ID, a.HTTP, a.Transport)
 		}
 	}
-	if fl, ok := stdout.(interface{ Sync() error }); ok {
-		fl.Sync()
-	}
+	syncOut(stdout)
 	return serveKV(ctx, replicas, f.data)
 }
 
@@ -190,31 +208,56 @@ func runKV(ctx context.Context, stdout, stderr io.Writer, f kvFlags) error {
 // than answering 503 for ever. Its data directory holds every write it
 // acknowledged; restarted once the cause is fixed, it recovers.
 func serveKV(ctx context.Context, replicas []*kv.Replica, data string) error {
-	stopped := make(chan *kv.Replica, len(replicas))
-	for _, r := range replicas {
-		go func() {
-			<-r.Done()
-			stopped <- r
-		}()
-	}
-	var failed *kv.Replica
-	select {
-	case <-ctx.Done():
-	case failed = <-stopped:
-	}
+	failed := awaitKV(ctx, replicas)
 	var wg sync.WaitGroup
 	for _, r := range replicas {
 		wg.Go(r.Close)
 	}
 	wg.Wait()
-	if failed == nil || failed.Err() == nil {
+	if failed < 0 {
 		return nil
 	}
+	return kvStoppedError(replicas[failed].Service.ID(), replicas[failed].Err(), data)
+}
+
+// kvRunning is a running replica of either mode.
+type kvRunning interface {
+	Done() <-chan struct{}
+	Err() error
+}
+
+// awaitKV waits until the context ends (SIGINT, SIGTERM, --duration) or a
+// replica stops by itself — fail-stop, after a storage write failed — and
+// returns the index of that replica, or -1.
+func awaitKV[R kvRunning](ctx context.Context, replicas []R) int {
+	stopped := make(chan int, len(replicas))
+	for i, r := range replicas {
+		go func() {
+			<-r.Done()
+			stopped <- i
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		return -1
+	case i := <-stopped:
+		if replicas[i].Err() == nil {
+			return -1
+		}
+		return i
+	}
+}
+
+// kvStoppedError is replica id having stopped by itself: the process exits
+// non-zero (4) saying why, rather than answering 503 for ever. Its data
+// directory holds every write it acknowledged; restarted once the cause is
+// fixed, it recovers.
+func kvStoppedError(id core.NodeID, err error, data string) error {
 	where := ""
 	if data != "" {
 		where = fmt.Sprintf("; %s holds every write it acknowledged: fix the cause (free disk space) and start it again on the same --data", data)
 	}
-	return nodeFailedError{fmt.Errorf("replica %d stopped and this process exits: %w%s", failed.Service.ID(), failed.Err(), where)}
+	return nodeFailedError{fmt.Errorf("replica %d stopped and this process exits: %w%s", id, err, where)}
 }
 
 // startKVReplica runs replica --id of the --config cluster; the function

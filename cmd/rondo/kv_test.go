@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,8 +28,19 @@ type kvProcess struct {
 	exited chan struct{}
 }
 
-// startKV starts bin kv ARGS --json and waits for the replicas' addresses.
+// startKV starts the lattice mode, bin kv ARGS --json (ARGS without
+// --mode), and waits for the replicas' addresses.
 func startKV(t *testing.T, bin string, args ...string) *kvProcess {
+	t.Helper()
+	if !slices.Contains(args, "--mode") {
+		args = append([]string{"--mode", "lattice"}, args...)
+	}
+	return startKVProcess(t, bin, args...)
+}
+
+// startKVProcess starts bin kv --json ARGS and waits for the replicas'
+// addresses.
+func startKVProcess(t *testing.T, bin string, args ...string) *kvProcess {
 	t.Helper()
 	p := &kvProcess{cmd: exec.Command(bin, append([]string{"kv", "--json"}, args...)...), exited: make(chan struct{})}
 	p.cmd.Stderr = &p.stderr
@@ -218,7 +230,9 @@ func TestKVRefusesUnavailableModesAndBadFlags(t *testing.T) {
 		args []string
 		says string
 	}{
-		{[]string{"kv", "--mode", "linearizable"}, "not yet available"},
+		{[]string{"kv", "--causal"}, "--causal goes with --mode lattice"},
+		{[]string{"kv", "--http-base-port", "65535"}, "leaves no room for 3 replicas' ports"},
+		{[]string{"kv", "--mode", "lattice", "--id", "1"}, "go with --config"},
 		{[]string{"kv", "--mode", "eventual"}, "--mode must be lattice or linearizable"},
 		{[]string{"kv", "--id", "1"}, "go with --config"},
 		{[]string{"kv", "--replicas", "0"}, "--replicas must be 1..64"},

@@ -51,7 +51,9 @@ func (f *kvClientFlags) connect(parent context.Context) (*client.Client, context
 	if f.timeout <= 0 {
 		return nil, nil, nil, usagef("--timeout must be positive")
 	}
-	c, err := client.New(client.Config{Endpoints: strings.Split(f.endpoints, ",")})
+	// Retries ride through a leader change; nothing listening at any
+	// endpoint after two rounds means no service runs there.
+	c, err := client.New(client.Config{Endpoints: strings.Split(f.endpoints, ","), GiveUpUnreachable: 2})
 	if err != nil {
 		return nil, nil, nil, usageError{err}
 	}
@@ -78,6 +80,9 @@ func kvClientError(err error) error {
 	switch {
 	case errors.As(err, &e):
 		return usageError{err}
+	case errors.Is(err, client.ErrUnreachable):
+		return inconclusiveError{reason: err.Error() + " — start the service " +
+			"(rondo kv) or name its replicas with --endpoints URL,... or $RONDO_KV_ENDPOINTS"}
 	case errors.Is(err, client.ErrUnknownOutcome):
 		return inconclusiveError{reason: err.Error() + " — the operation may have taken effect"}
 	case errors.Is(err, client.ErrNotTaken):

@@ -35,6 +35,14 @@ type Config struct {
 	// MaxAttempts bounds the attempts of one operation (default 0: until
 	// the context ends).
 	MaxAttempts int
+	// GiveUpUnreachable, if positive, ends an operation with ErrNotTaken
+	// and ErrUnreachable once that many rounds over every endpoint in a
+	// row found nothing listening (connection refused, no route): no
+	// service runs there, and waiting for the context to end would only
+	// delay saying so (a command-line client). A replica that restarts
+	// during a leader change refuses connections too, so a program that
+	// rides through crashes leaves it 0.
+	GiveUpUnreachable int
 }
 
 // Client talks to one cluster. It is safe for concurrent use.
@@ -128,7 +136,8 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		s.seq++
 		defer c.sessions.put(s)
 	}
-	maybe := false // some attempt may have taken effect
+	maybe := false  // some attempt may have taken effect
+	refusedRun := 0 // attempts in a row that reached nothing
 	var last error
 	backoff := c.cfg.MinBackoff
 	for attempt := 1; ; attempt++ {
@@ -142,6 +151,11 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		case unknown:
 			maybe = true
 		}
+		if isDialError(err) {
+			refusedRun++
+		} else {
+			refusedRun = 0
+		}
 		last = err
 		cause := ErrNotTaken
 		if maybe {
@@ -149,6 +163,9 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		}
 		if ctx.Err() != nil || c.cfg.MaxAttempts > 0 && attempt >= c.cfg.MaxAttempts {
 			return nil, &failure{op: r.op, key: r.key, cause: cause, last: last, tries: attempt}
+		}
+		if c.cfg.GiveUpUnreachable > 0 && refusedRun >= c.cfg.GiveUpUnreachable*len(c.endpoints) {
+			return nil, &failure{op: r.op, key: r.key, cause: cause, last: fmt.Errorf("%w: %v", ErrUnreachable, last), tries: attempt}
 		}
 		// Full jitter: clients that failed together do not retry together.
 		wait := time.Duration(rand.Int64N(int64(backoff))) + backoff/2
@@ -225,8 +242,7 @@ func (c *Client) attempt(ctx context.Context, ep int, r request, s *session) (*r
 		// A request that never reached the replica did not take effect; one
 		// that may have (the connection broke after it was sent, or the
 		// attempt timed out waiting) may have.
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
+		if isDialError(err) {
 			return nil, notTaken, fmt.Errorf("%s: %w", c.endpoints[ep], err)
 		}
 		if !r.write {
@@ -262,6 +278,12 @@ func (c *Client) attempt(ctx context.Context, ep int, r request, s *session) (*r
 		}
 		return nil, how, fmt.Errorf("%s: %d: %s", c.endpoints[ep], code, message(body))
 	}
+}
+
+// isDialError: the connection was never made, so the request never left.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // message is the explanation in an error body.

@@ -18,6 +18,9 @@ var (
 	// before a retry could learn it. Indefinite. A retry of the same
 	// operation is a new write: the client cannot resume the old one.
 	ErrUnknownOutcome = errors.New("kv: outcome unknown (the operation may have taken effect)")
+	// ErrUnreachable comes with ErrNotTaken when a Client with
+	// Config.GiveUpUnreachable found nothing listening at any endpoint.
+	ErrUnreachable = errors.New("kv: no endpoint reachable (is the service running there?)")
 )
 
 // Error is a request the service refused for what it is (a 4xx status

@@ -193,3 +193,35 @@ func TestConcurrentWritersThroughFlakyAnswersApplyEveryWriteExactlyOnce(t *testi
 		t.Fatalf("revision %d", b.m.Revision())
 	}
 }
+
+// A client told to give up on unreachable endpoints says so after a few
+// rounds of refused connections, without waiting for its deadline; one
+// endpoint that answers keeps it going.
+func TestAClientGivesUpWhenNothingListensAtAnyEndpoint(t *testing.T) {
+	dead, err := client.New(client.Config{Endpoints: []string{deadEndpoint(t), deadEndpoint(t)},
+		MinBackoff: time.Millisecond, GiveUpUnreachable: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	_, err = dead.Put(ctx, "k", []byte("v"))
+	if !errors.Is(err, client.ErrUnreachable) || !errors.Is(err, client.ErrNotTaken) || !client.Definite(err) {
+		t.Fatalf("nothing listening: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the client waited for its deadline")
+	}
+	srv := httptest.NewServer(testHandler(newMemBackend()))
+	defer srv.Close()
+	one, err := client.New(client.Config{Endpoints: []string{deadEndpoint(t), srv.URL},
+		MinBackoff: time.Millisecond, GiveUpUnreachable: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := one.Put(ctx, "k", []byte{byte(i)}); err != nil {
+			t.Fatalf("put %d with one endpoint up: %v", i, err)
+		}
+	}
+}
