@@ -24,6 +24,7 @@ import (
 type kvProcess struct {
 	cmd    *exec.Cmd
 	urls   []string
+	data   string // the embedded linearizable cluster's stores
 	stderr strings.Builder
 	exited chan struct{}
 }
@@ -72,10 +73,12 @@ func startKVProcess(t *testing.T, bin string, args ...string) *kvProcess {
 	case line := <-lines:
 		var started struct {
 			Replicas []struct{ HTTP string } `json:"replicas"`
+			Data     string                  `json:"data"`
 		}
 		if err := json.Unmarshal([]byte(line), &started); err != nil {
 			t.Fatalf("rondo kv printed %q: %v", line, err)
 		}
+		p.data = started.Data
 		for _, r := range started.Replicas {
 			p.urls = append(p.urls, r.HTTP)
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,6 +78,18 @@ func TestRondoKVWithNoFlagsServesTheClientCommands(t *testing.T) {
 	}
 	if code, out, errs := kvTool(t, bin, env, "kv", "get", "nothing-here"); code != exitViolation || out != "" || !strings.Contains(errs, `no key "nothing-here"`) {
 		t.Fatalf("get of a missing key: exit %d, %q %q; want exit 1 saying so", code, out, errs)
+	}
+	// SIGTERM stops it gracefully, and its temporary stores go with it.
+	if p.data == "" {
+		t.Fatal("rondo kv --json did not say where its stores are")
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.exited
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("rondo kv exited %d on SIGTERM: %s", code, p.stderr.String())
+	}
+	if _, err := os.Stat(p.data); !os.IsNotExist(err) {
+		t.Fatalf("rondo kv left its temporary stores in %s (%v)", p.data, err)
 	}
 }
 
