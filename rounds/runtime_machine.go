@@ -100,6 +100,9 @@ type instance[S, M, V comparable] struct {
 	// announce: the next round tells the peers it sends nothing to that
 	// it started (Byzantine model, after a timeout; see startRound).
 	announce bool
+	// moved: a round of this instance ran here before the current one
+	// (the instance did not start in it).
+	moved bool
 	// saved is the durable part last persisted (Durable), at first the
 	// initial state's: a round whose state's part differs persists it
 	// before it sends.
@@ -315,6 +318,26 @@ func (in *instance[S, M, V]) startRound(r int) {
 			rt.ctx.Send(p, Msg[M]{Instance: in.s.inst, Round: r, Body: m})
 		}
 	}
+	if in.moved && in.e.alg.Lease != nil && r%len(in.e.alg.Rounds) == 0 && rt.eng.leader(r/len(in.e.alg.Rounds)) == rt.id {
+		// A lease algorithm's instance reached, by a timeout or by
+		// catch-up, the first round of a ballot this node coordinates:
+		// a prepare round, where the peers send to it and it sends them
+		// nothing. Peers whose own rounds lag (each times out on its
+		// own clock, and a round waits longer while the coordinator it
+		// waits on is heard from) would otherwise never learn that the
+		// ballot began: they reach it one at a time, each after the
+		// others left it, and no ballot gathers a majority. Found with
+		// five replicas under 20% loss: instances undecided for seconds
+		// while every node stepped through ballots alone. The Ahead
+		// makes them join now (a new instance is announced by
+		// RuntimeOf.announce instead).
+		for _, p := range rt.ctx.Nodes() {
+			if p != rt.id && !out.Receivers().Has(p) {
+				rt.ctx.Send(p, Ahead{Instance: in.s.inst, Round: r})
+			}
+		}
+	}
+	in.moved = true
 	if in.announce {
 		// Byzantine model, after a round that timed out: tell the peers
 		// this round sends nothing to which round this is. Catch-up there
