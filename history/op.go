@@ -55,8 +55,8 @@ func (k Kind) String() string {
 type Op struct {
 	// Client names the client that issued it; one client issues one
 	// operation at a time.
-	Client int  `json:"client"`
-	Kind   Kind `json:"kind"`
+	Client int    `json:"client"`
+	Kind   Kind   `json:"kind"`
 	Key    string `json:"key"`
 	// Value is what Put and CAS write.
 	Value string `json:"value,omitempty"`
