@@ -50,7 +50,7 @@ func TestTheLogDecidesAndAppliesInOrderWithoutFaults(t *testing.T) {
 // Every fault kind, on three and five replicas, under six clients whose
 // open-loop load keeps a dozen operations overlapping per key, with a
 // snapshot every 8 entries and a window of 4 (so that catch-up installs
-// snapshots and the window fills). CI runs 12 seeds per cell;
+// snapshots and the window fills). CI runs 30 seeds per cell;
 // SMR_RUNS=300 runs the campaign the closing note of issue 8 quotes.
 func TestTheLogIsLinearizableUnderEveryFaultOnThreeAndFiveReplicas(t *testing.T) {
 	heavy := simkv.Options{Clients: 6, Ops: 30, Config: smr.Config{SnapshotEvery: 8, Window: 4}}
@@ -67,7 +67,7 @@ func TestTheLogIsLinearizableUnderEveryFaultOnThreeAndFiveReplicas(t *testing.T)
 		{5, "crash=1,crashes=1,partitions=1,dup=0.1"},
 		{5, "partitions=3,delay=1ms..50ms"},
 	} {
-		t.Run(fmt.Sprintf("n=%d/%s", c.n, c.faults), func(t *testing.T) { campaign(t, heavy, c.n, c.faults, runs(12)) })
+		t.Run(fmt.Sprintf("n=%d/%s", c.n, c.faults), func(t *testing.T) { campaign(t, heavy, c.n, c.faults, runs(30)) })
 	}
 }
 
