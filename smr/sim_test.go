@@ -71,6 +71,16 @@ func TestTheLogIsLinearizableUnderEveryFaultOnThreeAndFiveReplicas(t *testing.T)
 	}
 }
 
+// Values of up to a megabyte: batches near their 2 MiB bound, snapshots of
+// several megabytes sent in pieces to replicas that missed the log, and no
+// message over the 4 MiB frame (campaign fails on any).
+func TestMegabyteValuesCrossTheLogAndItsSnapshotsUnderFaults(t *testing.T) {
+	big := simkv.Options{Clients: 4, Ops: 10, Keys: 6, ValueMin: 256 << 10, ValueMax: 1 << 20, Config: smr.Config{SnapshotEvery: 4}}
+	for _, f := range []string{"drop=0.1,crashes=1", "partitions=2,dup=0.1"} {
+		t.Run(f, func(t *testing.T) { campaign(t, big, 3, f, runs(5)) })
+	}
+}
+
 // Seeds on which the campaign above once failed, replayed with its
 // options: each failed before the fix its reason names.
 func TestSeedsThatOnceFailedNowPass(t *testing.T) {
