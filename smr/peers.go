@@ -37,6 +37,11 @@ func (n *Node) ponged(from core.NodeID, p Pong) {
 func (n *Node) learn(from core.NodeID, highest, applied uint64) {
 	pr := &n.peers[from]
 	pr.highest = max(pr.highest, highest)
+	if applied > pr.applied && applied > n.applied {
+		// News that this node is behind: catch-up, if it gave up on
+		// peers that did not answer, starts again.
+		n.catch.tries = 0
+	}
 	pr.applied = max(pr.applied, applied)
 }
 
@@ -60,14 +65,22 @@ func (n *Node) anyPeerBehind() bool {
 	return false
 }
 
-// furthest is the peer that has applied the most, if it is ahead of this
-// node (the lowest id among equals).
+// furthest is the peer to catch up from, if one is ahead of this node:
+// among the peers that said they applied more, the one heard from last
+// (then the one furthest ahead, then the lowest id). The one furthest
+// ahead may have crashed since it said so; fetching from it alone, a
+// replica that lagged behind a partition stayed behind for good once the
+// replica it had heard furthest ahead crash-stopped.
 func (n *Node) furthest() (core.NodeID, bool) {
-	best, at := core.NodeID(0), n.applied
+	best, found := core.NodeID(0), false
 	for i, p := range n.peers {
-		if core.NodeID(i) != n.id && p.applied > at {
-			best, at = core.NodeID(i), p.applied
+		id := core.NodeID(i)
+		if id == n.id || p.applied <= n.applied {
+			continue
+		}
+		if b := n.peers[best]; !found || p.heard > b.heard || p.heard == b.heard && p.applied > b.applied {
+			best, found = id, true
 		}
 	}
-	return best, at > n.applied
+	return best, found
 }
