@@ -13,6 +13,7 @@ import (
 
 	"github.com/rondo-dev/rondo/core"
 	"github.com/rondo-dev/rondo/kv/client"
+	"github.com/rondo-dev/rondo/rounds"
 	"github.com/rondo-dev/rondo/smr"
 )
 
@@ -277,11 +278,15 @@ func TestRequestsDuringALeaderChangeGetClearAnswersAndNothingAcknowledgedIsLost(
 // frame limit in pieces; then the whole cluster restarts from disk and
 // still holds it.
 func TestAReplicaThatWasDownCatchesUpPastTheFrameLimitAndMegabyteValuesSurviveARestart(t *testing.T) {
-	// A snapshot every few entries, and the consensus runtime truncated a
-	// window of one instance behind the log, so that the entries the late
-	// replica missed are gone from both (the log and the runtime's
-	// decision log) and only a snapshot brings them.
-	l, leader := startLocal(t, smr.Config{SnapshotEvery: 2, Window: 1})
+	// A snapshot every few entries, the consensus runtime truncated a
+	// window of one instance behind the log, and a decision log too small
+	// for a megabyte value, so that the entries the late replica missed
+	// are gone from the log, the runtime and its decision log, and only a
+	// snapshot brings them. (With a decision log of the default size, a
+	// late replica that campaigned learned every entry from its peers'
+	// decision logs, one value per message, and never needed the
+	// snapshot.)
+	l, leader := startLocal(t, smr.Config{SnapshotEvery: 2, Window: 1, Runtime: rounds.ConfigOf[string]{LogBytes: 64 << 10}})
 	c := clusterClient(t, l)
 	var late *Replica
 	for _, r := range l.Replicas() {
