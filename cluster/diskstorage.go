@@ -36,6 +36,7 @@ type DiskStorage struct {
 	dir    string
 	db     *pebble.DB
 	fsyncs *atomic.Uint64
+	noSync bool // DiskOptions.NoSync
 
 	mu sync.Mutex
 	b  *pebble.Batch // writes since the last Commit; nil when there are none
@@ -62,6 +63,14 @@ type DiskOptions struct {
 	// afresh at the next open, or a complete one. Importing the files of an
 	// older rondo (ReadFileStorage) goes here.
 	Create func(*DiskStorage) error
+	// NoSync makes Commit write the batch to Pebble's write-ahead log
+	// without waiting for an fsync: the writes reach the operating system
+	// (a crash of the process keeps them) but not necessarily the disk (a
+	// crash of the machine may lose the last commits, whole). It is for
+	// benchmarks that measure a system with "fsync off", never for a
+	// store whose votes must survive a power cut: a node that forgot a
+	// vote could vote twice.
+	NoSync bool
 }
 
 // Namespaces of the keys in the database: the process's and the store's
@@ -269,21 +278,30 @@ func (s *DiskStorage) Commit() (err error) {
 			s.failed = err
 		}
 	}()
-	// ApplyNoSyncWait then SyncWait, rather than Apply: Apply reports a
-	// failed fsync through Logger.Fatalf instead of returning it.
-	err = s.db.ApplyNoSyncWait(b, pebble.Sync)
-	if err == nil {
-		if f := s.h.failure(); f != nil {
-			err = f // the commit may never have reached the log: do not wait for it
-		} else {
-			err = b.SyncWait()
-		}
+	if s.noSync {
+		// No fsync to fail, so Apply reports every failure it can have.
+		err = s.db.Apply(b, pebble.NoSync)
+	} else {
+		err = s.applySync(b)
 	}
 	if err != nil {
 		s.failed = fmt.Errorf("storage: committing to %s: %w: %w", s.dir, ErrStorageFailed, err)
 		return s.failed
 	}
 	return b.Close()
+}
+
+// applySync appends b to the log and waits for its fsync. It uses
+// ApplyNoSyncWait then SyncWait, rather than Apply: Apply reports a failed
+// fsync through Logger.Fatalf instead of returning it.
+func (s *DiskStorage) applySync(b *pebble.Batch) error {
+	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		return err
+	}
+	if f := s.h.failure(); f != nil {
+		return f // the commit may never have reached the log: do not wait for it
+	}
+	return b.SyncWait()
 }
 
 // Rollback forgets every write since the last Commit.
