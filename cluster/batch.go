@@ -101,7 +101,7 @@ func (n *Node) handle(ctx *nodeContext, ev core.Event) {
 // stops for good instead (the process failed, or the commit did): then
 // nothing of the batch leaves the node.
 func (n *Node) commit() bool {
-	if n.failed == nil && n.pipe != nil {
+	if n.failed == nil && n.commitAsync != nil {
 		return n.commitPipelined()
 	}
 	var took time.Duration
@@ -158,8 +158,11 @@ func (n *Node) release(sends []outgoing, outputs []Output, barriers []chan struc
 // batch's, are durable (Pebble syncs its log in order: a sync covers
 // every earlier commit).
 
-// PipelinedStorage is a BatchStorage that can commit without waiting for
-// the disk (DiskStorage).
+// PipelinedStorage is a BatchStorage that a node commits without waiting
+// for the disk. A *DiskStorage is committed this way; a type that embeds
+// one is not, unless it says so with PipelineCommits: a wrapper that
+// overrides Commit (to watch or fail it) must not be bypassed by the
+// CommitAsync it inherits.
 type PipelinedStorage interface {
 	BatchStorage
 	// CommitAsync starts the commit of every write since the last one and
@@ -167,6 +170,20 @@ type PipelinedStorage interface {
 	// is nothing to wait for) returns once they are durable. Commits
 	// become durable in the order they were made.
 	CommitAsync() (wait func() error, err error)
+	// PipelineCommits marks a type whose CommitAsync is its Commit in two
+	// steps; it does nothing.
+	PipelineCommits()
+}
+
+// pipelined is the storage's pipelined commit, if the node may use it.
+func pipelined(st core.Storage) (commitAsync func() (func() error, error), ok bool) {
+	switch s := st.(type) {
+	case *DiskStorage:
+		return s.CommitAsync, true
+	case PipelinedStorage:
+		return s.CommitAsync, true
+	}
+	return nil, false
 }
 
 // maxFlights bounds the batches committed and not yet released: past it
@@ -195,7 +212,7 @@ func (n *Node) commitPipelined() bool {
 	default:
 	}
 	start := time.Now()
-	wait, err := n.pipe.CommitAsync()
+	wait, err := n.commitAsync()
 	if err != nil {
 		n.failed = fmt.Errorf("storage commit failed: %w", err)
 		return n.failStop()
@@ -253,7 +270,7 @@ func (n *Node) isStopping() bool {
 
 // endFlights lets the committer finish, when the node's goroutine ends.
 func (n *Node) endFlights() {
-	if n.pipe != nil {
+	if n.commitAsync != nil {
 		close(n.flights)
 		<-n.committed
 	}

@@ -122,6 +122,9 @@ func (s *seam) Put(key string, value []byte) error {
 	return s.DiskStorage.Put(key, value)
 }
 
+// PipelineCommits: the node commits the seam as it commits a DiskStorage.
+func (s *seam) PipelineCommits() {}
+
 func (s *seam) Commit() error {
 	wait, err := s.CommitAsync()
 	if err != nil || wait == nil {
@@ -515,6 +518,58 @@ func TestASyncThatFailsAfterTheNodeWentOnStopsItAndNothingOfThatBatchOrLaterLeav
 	}
 	if len(st.early) > 0 {
 		t.Fatalf("effects left before their batch was durable:\n%s", strings.Join(st.early, "\n"))
+	}
+}
+
+// refusing wraps a DiskStorage and overrides Commit to fail every commit
+// that writes; it inherits CommitAsync but does not say PipelineCommits.
+type refusing struct {
+	*DiskStorage
+	wrote bool
+}
+
+func (r *refusing) Put(key string, value []byte) error {
+	r.wrote = true
+	return r.DiskStorage.Put(key, value)
+}
+
+func (r *refusing) Commit() error {
+	if !r.wrote {
+		return r.DiskStorage.Commit()
+	}
+	r.DiskStorage.Rollback()
+	return errors.New("refused by the wrapper")
+}
+
+// A storage that embeds a DiskStorage and overrides Commit is committed
+// through its Commit, not through the pipelined commit it inherits: its
+// refusal stops the node, and nothing of the batch leaves or is stored.
+func TestAWrapperThatOverridesCommitIsNotBypassed(t *testing.T) {
+	dir := t.TempDir()
+	ds, err := OpenDiskStorage(dir, DiskOptions{Owner: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	var outputs atomic.Int64
+	n := startTestNode(t, NodeConfig{
+		New: func() core.Process { return echoer{} }, Storage: &refusing{DiskStorage: ds},
+		Output: func(Output) { outputs.Add(1) },
+	}, 1)
+	n.Submit(1)
+	select {
+	case <-n.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node kept running after its storage refused a commit")
+	}
+	if err := n.Err(); !errors.Is(err, ErrFailStop) || !strings.Contains(err.Error(), "refused by the wrapper") {
+		t.Fatalf("Err() = %v, want the wrapper's refusal", err)
+	}
+	if outputs.Load() != 0 || sent(n) != 0 {
+		t.Fatalf("%d outputs and %d messages left a batch whose commit was refused", outputs.Load(), sent(n))
+	}
+	if keys := ds.Keys("k/"); len(keys) != 0 {
+		t.Fatalf("the store holds %q after the refused commit", keys)
 	}
 }
 

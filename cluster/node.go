@@ -93,7 +93,9 @@ type Node struct {
 	colls    []prometheus.Collector
 	store    core.Storage // cfg.Storage with the fail-stop policy
 	batcher  BatchStorage // cfg.Storage, if it commits in batches
-	pipe     PipelinedStorage
+	// commitAsync is the storage's pipelined commit (PipelinedStorage),
+	// or nil.
+	commitAsync func() (wait func() error, err error)
 	// Pipelined commits (batch.go): the committer goroutine takes flights
 	// in order; outstanding counts those not yet released; broken closes
 	// when a commit failed (brokenErr, written by the committer before);
@@ -153,7 +155,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		n.nodes = append(n.nodes, core.NodeID(i))
 	}
 	n.batcher, _ = cfg.Storage.(BatchStorage)
-	if n.pipe, _ = cfg.Storage.(PipelinedStorage); n.pipe != nil {
+	if n.commitAsync, _ = pipelined(cfg.Storage); n.commitAsync != nil {
 		n.flights = make(chan *flight, maxFlights)
 		n.broken = make(chan struct{})
 		n.committed = make(chan struct{})
@@ -190,7 +192,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	}
 	n.start = time.Now()
 	n.proc = cfg.New()
-	if n.pipe != nil {
+	if n.commitAsync != nil {
 		go n.committer()
 	}
 	go n.loop()
