@@ -52,6 +52,8 @@ func (n *Node) gather(ctx *nodeContext) bool {
 			case <-n.stopping:
 				n.discard()
 				return false
+			case <-n.broken: // an earlier batch's commit failed
+				return true // commit stops the node
 			case ev = <-n.inbox:
 			}
 		} else {
@@ -99,6 +101,9 @@ func (n *Node) handle(ctx *nodeContext, ev core.Event) {
 // stops for good instead (the process failed, or the commit did): then
 // nothing of the batch leaves the node.
 func (n *Node) commit() bool {
+	if n.failed == nil && n.commitAsync != nil {
+		return n.commitPipelined()
+	}
 	var took time.Duration
 	if n.failed == nil && n.batcher != nil {
 		start := time.Now()
@@ -108,27 +113,167 @@ func (n *Node) commit() bool {
 		took = time.Since(start)
 	}
 	if n.failed != nil {
-		n.discard()
-		n.err = fmt.Errorf("node %d: %w: %w", n.cfg.ID, ErrFailStop, n.failed)
-		n.log.Error("node stopped for good (fail-stop); fix the cause and restart it", "reason", n.failed.Error())
-		return false
+		return n.failStop()
 	}
 	n.metrics.batched(n.cur.events, n.cur.wrote && n.batcher != nil, took)
-	for _, s := range n.cur.sends {
+	n.release(n.cur.sends, n.cur.outputs, n.cur.barriers)
+	n.reset()
+	return true
+}
+
+// failStop stops the node for good: nothing of the batch leaves it.
+func (n *Node) failStop() bool {
+	n.discard()
+	n.err = fmt.Errorf("node %d: %w: %w", n.cfg.ID, ErrFailStop, n.failed)
+	n.log.Error("node stopped for good (fail-stop); fix the cause and restart it", "reason", n.failed.Error())
+	return false
+}
+
+// release lets a committed batch's effects out, in order.
+func (n *Node) release(sends []outgoing, outputs []Output, barriers []chan struct{}) {
+	for _, s := range sends {
 		if err := n.tr.Send(s.to, s.payload); err != nil {
 			n.log.Debug("send failed", "to", uint32(s.to), "reason", err.Error())
 		}
 	}
 	if n.cfg.Output != nil {
-		for _, o := range n.cur.outputs {
+		for _, o := range outputs {
 			n.cfg.Output(o)
 		}
 	}
-	for _, ch := range n.cur.barriers {
+	for _, ch := range barriers {
 		close(ch)
 	}
-	n.reset()
+}
+
+// Pipelined commits. With a PipelinedStorage (DiskStorage) the node does
+// not wait for the disk between two batches: commitPipelined makes the
+// batch's writes visible (so the next batch reads them) and hands the
+// batch's effects, with the wait for its fsync, to the node's committer
+// goroutine, which releases them once the writes are durable, batch after
+// batch in order. Meanwhile the node handles the next events; a leader
+// handles its followers' answers and new requests while its own log is
+// being synced, as etcd raft's server does. The rule is unchanged: no
+// effect of a batch leaves the node before its writes, and every earlier
+// batch's, are durable (Pebble syncs its log in order: a sync covers
+// every earlier commit).
+
+// PipelinedStorage is a BatchStorage that a node commits without waiting
+// for the disk. A *DiskStorage is committed this way; a type that embeds
+// one is not, unless it says so with PipelineCommits: a wrapper that
+// overrides Commit (to watch or fail it) must not be bypassed by the
+// CommitAsync it inherits.
+type PipelinedStorage interface {
+	BatchStorage
+	// CommitAsync starts the commit of every write since the last one and
+	// makes them visible to every later read at once; wait (nil when there
+	// is nothing to wait for) returns once they are durable. Commits
+	// become durable in the order they were made.
+	CommitAsync() (wait func() error, err error)
+	// PipelineCommits marks a type whose CommitAsync is its Commit in two
+	// steps; it does nothing.
+	PipelineCommits()
+}
+
+// pipelined is the storage's pipelined commit, if the node may use it.
+func pipelined(st core.Storage) (commitAsync func() (func() error, error), ok bool) {
+	switch s := st.(type) {
+	case *DiskStorage:
+		return s.CommitAsync, true
+	case PipelinedStorage:
+		return s.CommitAsync, true
+	}
+	return nil, false
+}
+
+// maxFlights bounds the batches committed and not yet released: past it
+// the node waits for the disk, so a slow disk slows the node down rather
+// than letting held effects pile up.
+const maxFlights = 4
+
+// flight is a committed batch whose effects wait for its writes to be
+// durable.
+type flight struct {
+	wait     func() error
+	wrote    bool
+	events   int
+	start    time.Time
+	sends    []outgoing
+	outputs  []Output
+	barriers []chan struct{}
+}
+
+// commitPipelined ends the batch with a PipelinedStorage.
+func (n *Node) commitPipelined() bool {
+	select {
+	case <-n.broken:
+		n.failed = fmt.Errorf("storage commit failed: %w", n.brokenErr)
+		return n.failStop()
+	default:
+	}
+	start := time.Now()
+	wait, err := n.commitAsync()
+	if err != nil {
+		n.failed = fmt.Errorf("storage commit failed: %w", err)
+		return n.failStop()
+	}
+	if wait == nil && n.outstanding.Load() == 0 {
+		// Nothing to wait for, and nothing before it still waits.
+		n.metrics.batched(n.cur.events, n.cur.wrote, time.Since(start))
+		n.release(n.cur.sends, n.cur.outputs, n.cur.barriers)
+		n.reset()
+		return true
+	}
+	f := &flight{wait: wait, wrote: n.cur.wrote, events: n.cur.events, start: start,
+		sends: n.cur.sends, outputs: n.cur.outputs, barriers: n.cur.barriers}
+	n.cur = batch{} // the flight owns the buffers now
+	n.outstanding.Add(1)
+	n.flights <- f // the committer takes every flight, even once broken
 	return true
+}
+
+// committer releases the flights in order, each once its writes are
+// durable. After a failed wait it releases nothing more (it still waits
+// for every flight, which the store requires before it closes) and tells
+// the node, which stops for good. Once the node is stopping (a crash) it
+// releases nothing either: a crash may drop a batch whose commit was under
+// way.
+func (n *Node) committer() {
+	defer close(n.committed)
+	for f := range n.flights {
+		var err error
+		if f.wait != nil {
+			err = f.wait()
+		}
+		switch {
+		case n.brokenErr != nil:
+		case err != nil:
+			n.brokenErr = err
+			close(n.broken)
+		case n.isStopping():
+		default:
+			n.metrics.batched(f.events, f.wrote, time.Since(f.start))
+			n.release(f.sends, f.outputs, f.barriers)
+		}
+		n.outstanding.Add(-1)
+	}
+}
+
+func (n *Node) isStopping() bool {
+	select {
+	case <-n.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// endFlights lets the committer finish, when the node's goroutine ends.
+func (n *Node) endFlights() {
+	if n.commitAsync != nil {
+		close(n.flights)
+		<-n.committed
+	}
 }
 
 // discard drops the batch: its uncommitted writes and every effect.

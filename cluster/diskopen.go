@@ -44,7 +44,7 @@ func OpenDiskStorage(dir string, o DiskOptions) (*DiskStorage, error) {
 		// Refused before Pebble sees it: Pebble would leave a LOCK file.
 		return nil, notAStore(dir, ents)
 	}
-	s := &DiskStorage{dir: dir, fsyncs: new(atomic.Uint64), h: newHealth()}
+	s := &DiskStorage{dir: dir, fsyncs: new(atomic.Uint64), h: newHealth(), noSync: o.NoSync}
 	log := o.Logger.With("store", dir)
 	opts := &pebble.Options{
 		FS:                 countSyncs(vfs.Default, s.fsyncs, s.h),

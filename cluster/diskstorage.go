@@ -36,6 +36,7 @@ type DiskStorage struct {
 	dir    string
 	db     *pebble.DB
 	fsyncs *atomic.Uint64
+	noSync bool // DiskOptions.NoSync
 
 	mu sync.Mutex
 	b  *pebble.Batch // writes since the last Commit; nil when there are none
@@ -62,6 +63,14 @@ type DiskOptions struct {
 	// afresh at the next open, or a complete one. Importing the files of an
 	// older rondo (ReadFileStorage) goes here.
 	Create func(*DiskStorage) error
+	// NoSync makes Commit write the batch to Pebble's write-ahead log
+	// without waiting for an fsync: the writes reach the operating system
+	// (a crash of the process keeps them) but not necessarily the disk (a
+	// crash of the machine may lose the last commits, whole). It is for
+	// benchmarks that measure a system with "fsync off", never for a
+	// store whose votes must survive a power cut: a node that forgot a
+	// vote could vote twice.
+	NoSync bool
 }
 
 // Namespaces of the keys in the database: the process's and the store's
@@ -244,46 +253,89 @@ func (s *DiskStorage) failure() error {
 // of Pebble's write-ahead log. After a failure the store is broken: this
 // and every later Commit returns the error, and the writes of the failed
 // batch may or may not be there after a restart (whole or not at all).
-func (s *DiskStorage) Commit() (err error) {
+func (s *DiskStorage) Commit() error {
+	wait, err := s.CommitAsync()
+	if err != nil || wait == nil {
+		return err
+	}
+	return wait()
+}
+
+// CommitAsync is Commit in two steps, so that a node can go on handling
+// events while the disk syncs: it appends every write since the last
+// commit to Pebble's log and makes them visible to every later read (the
+// next batch's too) at once, and returns wait, which returns once they are
+// durable (nil: nothing to wait for). Commits become durable in the order
+// they were made, so a wait that returned covers every earlier commit. A
+// failure, here or in wait, breaks the store as a failed Commit does. Every
+// wait must be called, before Close.
+func (s *DiskStorage) CommitAsync() (wait func() error, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return fmt.Errorf("storage: %s is closed", s.dir)
+		return nil, fmt.Errorf("storage: %s is closed", s.dir)
 	}
 	if err := s.failure(); err != nil {
-		return err
+		return nil, err
 	}
 	b := s.b
 	if b == nil {
-		return nil
+		return nil, nil
 	}
 	s.b = nil
 	if b.Empty() {
-		return b.Close()
+		return nil, b.Close()
 	}
-	defer func() {
-		// Pebble panics when its write-ahead log is broken; the node stops
-		// on the error instead of taking the OS process down.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("storage: committing to %s: %w: %v", s.dir, ErrStorageFailed, r)
-			s.failed = err
+	if s.noSync {
+		// No fsync to fail, so Apply reports every failure it can have.
+		if err := s.guard(func() error { return s.db.Apply(b, pebble.NoSync) }); err != nil {
+			return nil, s.broke(err)
 		}
-	}()
+		return nil, b.Close()
+	}
 	// ApplyNoSyncWait then SyncWait, rather than Apply: Apply reports a
 	// failed fsync through Logger.Fatalf instead of returning it.
-	err = s.db.ApplyNoSyncWait(b, pebble.Sync)
-	if err == nil {
-		if f := s.h.failure(); f != nil {
-			err = f // the commit may never have reached the log: do not wait for it
-		} else {
-			err = b.SyncWait()
-		}
+	if err := s.guard(func() error { return s.db.ApplyNoSyncWait(b, pebble.Sync) }); err != nil {
+		return nil, s.broke(err)
 	}
-	if err != nil {
-		s.failed = fmt.Errorf("storage: committing to %s: %w: %w", s.dir, ErrStorageFailed, err)
-		return s.failed
+	return func() error { return s.syncWait(b) }, nil
+}
+
+// syncWait waits for b's fsync (CommitAsync).
+func (s *DiskStorage) syncWait(b *pebble.Batch) error {
+	if f := s.h.failure(); f != nil {
+		// The commit may never have reached the log: do not wait for it.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.broke(f)
+	}
+	if err := s.guard(b.SyncWait); err != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.broke(err)
 	}
 	return b.Close()
+}
+
+// guard runs a step of a commit. Pebble panics when its write-ahead log is
+// broken; the node stops on the error instead of taking the OS process
+// down.
+func (s *DiskStorage) guard(step func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return step()
+}
+
+// broke records a failed commit (s.mu held): this and every later commit
+// fails with it.
+func (s *DiskStorage) broke(err error) error {
+	if s.failed == nil {
+		s.failed = fmt.Errorf("storage: committing to %s: %w: %w", s.dir, ErrStorageFailed, err)
+	}
+	return s.failed
 }
 
 // Rollback forgets every write since the last Commit.

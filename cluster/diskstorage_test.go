@@ -174,6 +174,56 @@ func TestACommitIsOneFsyncAndAnEmptyOneIsNone(t *testing.T) {
 	}
 }
 
+// A store opened with NoSync commits without an fsync per commit (the only
+// ones left are Pebble's housekeeping: closing a full log file when it
+// rotates to a new one), and what it committed is all there when it is opened again (the writes went through
+// Pebble's log, only the flush was skipped): thousands of keys and
+// megabyte values, larger than a frame in all.
+func TestANoSyncStoreCommitsWithoutFsyncingAndKeepsItsWrites(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenDiskStorage(dir, DiskOptions{Owner: "test", NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{}
+	before := s.Fsyncs()
+	for i := range 100 {
+		for j := range 50 {
+			k := fmt.Sprintf("k%03d/%02d", i, j)
+			want[k] = randomBytes(128, uint64(i*50+j))
+			s.Put(k, want[k])
+		}
+		if err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.Fsyncs() - before; got > 10 {
+		t.Fatalf("100 commits without sync made %d fsyncs, want none but a log rotation's few", got)
+	}
+	for i := range 6 {
+		k := fmt.Sprintf("big/%d", i)
+		want[k] = randomBytes(1<<20, uint64(9000+i))
+		s.Put(k, want[k])
+		if err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Put("never committed", []byte("x"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir)
+	defer s.Close()
+	if got := len(s.Keys("")); got != len(want) {
+		t.Fatalf("reopened store holds %d keys, want %d", got, len(want))
+	}
+	for k, v := range want {
+		if got, ok := s.Get(k); !ok || !bytes.Equal(got, v) {
+			t.Fatalf("reopened store: %q holds %d bytes (present %v), want %d", k, len(got), ok, len(v))
+		}
+	}
+}
+
 func TestIncarnationsAreCountedAcrossReopens(t *testing.T) {
 	dir := t.TempDir()
 	for want := range 3 {

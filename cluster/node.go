@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,9 +45,11 @@ type NodeConfig struct {
 	Incarnation int
 	// Seed seeds the process's Rand (mixed with id and incarnation).
 	Seed uint64
-	// Output receives what the process outputs, once the batch that output
-	// it is committed; OnRequest sees each client request just before the
-	// process handles it. Both run on the node's goroutine and must not
+	// Output receives what the process outputs, in order, once the batch
+	// that output it is committed; OnRequest sees each client request just
+	// before the process handles it. OnRequest runs on the node's
+	// goroutine; Output on it too, or, with a PipelinedStorage
+	// (DiskStorage), on the goroutine that waits for the disk. Neither may
 	// block for long.
 	Output    func(Output)
 	OnRequest func(body any)
@@ -90,10 +93,22 @@ type Node struct {
 	colls    []prometheus.Collector
 	store    core.Storage // cfg.Storage with the fail-stop policy
 	batcher  BatchStorage // cfg.Storage, if it commits in batches
-	cur      batch        // the batch being handled
-	metrics  *nodeMetrics
-	maxMsg   int
-	maxBatch int
+	// commitAsync is the storage's pipelined commit (PipelinedStorage),
+	// or nil.
+	commitAsync func() (wait func() error, err error)
+	// Pipelined commits (batch.go): the committer goroutine takes flights
+	// in order; outstanding counts those not yet released; broken closes
+	// when a commit failed (brokenErr, written by the committer before);
+	// committed closes when the committer ends.
+	flights     chan *flight
+	outstanding atomic.Int32
+	broken      chan struct{}
+	brokenErr   error
+	committed   chan struct{}
+	cur         batch // the batch being handled
+	metrics     *nodeMetrics
+	maxMsg      int
+	maxBatch    int
 	// failed is set by Context.Fail (or a failed storage write) on the
 	// node's goroutine; it silences the rest of the handler, and the loop
 	// stops after it.
@@ -140,6 +155,11 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		n.nodes = append(n.nodes, core.NodeID(i))
 	}
 	n.batcher, _ = cfg.Storage.(BatchStorage)
+	if n.commitAsync, _ = pipelined(cfg.Storage); n.commitAsync != nil {
+		n.flights = make(chan *flight, maxFlights)
+		n.broken = make(chan struct{})
+		n.committed = make(chan struct{})
+	}
 	n.store = core.FailStop(writeMarker{cfg.Storage, &n.cur.wrote}, func(err error) { (&nodeContext{n}).Fail(err) })
 	n.metrics = newNodeMetrics(cfg.Storage)
 	n.maxMsg = cfg.MaxFrame
@@ -172,6 +192,9 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	}
 	n.start = time.Now()
 	n.proc = cfg.New()
+	if n.commitAsync != nil {
+		go n.committer()
+	}
 	go n.loop()
 	return n, nil
 }
@@ -265,6 +288,7 @@ func (n *Node) Addr() net.Addr { return n.tr.Addr() }
 
 func (n *Node) loop() {
 	defer close(n.done)
+	defer n.endFlights()
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug in the protocol stops this node like a crash; the panic

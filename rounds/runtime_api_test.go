@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,6 +87,39 @@ func TestTruncatedInstancesAreForgottenForGoodAcrossARestart(t *testing.T) {
 		t.Fatalf("the next instance after a restart: %d, %v", inst, err)
 	}
 	transcript(t, "after the restart, instance 3 rejoined and decided again, then 4", next(nd), `3="v" r7}`, `4="w" r3}`)
+}
+
+// Truncate deletes exactly the records at or below the floor, in order,
+// without listing the store: those of this incarnation, those a restart
+// found, and one a deletion cut short left below the floor (a store that
+// writes through); the records above the floor stay.
+func TestTruncateDeletesTheRecordsAtOrBelowTheFloorAndOnlyThose(t *testing.T) {
+	nd := mpCluster(t, 1, rounds.ConfigOf[string]{Ordered: true})[0]
+	for i := uint64(1); i <= 6; i++ {
+		nd.propose(i, "v")
+	}
+	next(nd)
+	if err := nd.rt.Truncate(nd.rec, 2); err != nil {
+		t.Fatal(err)
+	}
+	// A crash cut a deletion short: instance 1's record is back below the
+	// floor of 2.
+	rec, _ := nd.rec.disk.Get("rounds/multipaxos/i/0000000000000003")
+	nd.rec.disk.Put("rounds/multipaxos/i/0000000000000001", rec)
+	nd.start()
+	nd.rec.take()
+	if err := nd.rt.Truncate(nd.rec, 4); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := nd.rec.take()
+	transcript(t, "truncation after the restart", log,
+		"delete rounds/multipaxos/i/0000000000000001",
+		"delete rounds/multipaxos/i/0000000000000003",
+		"delete rounds/multipaxos/i/0000000000000004")
+	if keys := nd.rec.disk.Keys("rounds/multipaxos/i/"); !slices.Equal(keys,
+		[]string{"rounds/multipaxos/i/0000000000000005", "rounds/multipaxos/i/0000000000000006"}) {
+		t.Fatalf("records left: %q", keys)
+	}
 }
 
 // A trace of a run deciding 64 KiB values has short lines: proposals,

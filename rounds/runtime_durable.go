@@ -3,6 +3,7 @@ package rounds
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,6 +21,20 @@ type records[V comparable] struct {
 	restored []uint64
 	// due: restart has not run yet in this incarnation (wake).
 	due bool
+	// stored lists the instances whose record is in Storage: written in
+	// this incarnation, or found at Init (below the floor too, where a
+	// deletion was cut short). Truncate deletes exactly these, instead of
+	// listing the prefix: in an LSM store a listing walks past every
+	// record deleted since the last compaction, so it grows with the log.
+	stored map[uint64]struct{}
+}
+
+// note records that instance inst has a record in Storage.
+func (r *records[V]) note(inst uint64) {
+	if r.stored == nil {
+		r.stored = make(map[uint64]struct{})
+	}
+	r.stored[inst] = struct{}{}
 }
 
 func (rt *RuntimeOf[V]) recPrefix() string { return "rounds/" + rt.eng.name() + "/i/" }
@@ -43,6 +58,7 @@ func (rt *RuntimeOf[V]) persist(inst uint64, round int, appendPart func([]byte) 
 	if err := rt.ctx.Storage().Put(rt.recKey(inst), b); err != nil {
 		return fmt.Errorf("rounds: cannot persist the durable state of instance %d: %w", inst, err)
 	}
+	rt.rec.note(inst)
 	rt.stats.Persisted++
 	return nil
 }
@@ -62,6 +78,7 @@ func (rt *RuntimeOf[V]) loadRecords() bool {
 			rt.fail(fmt.Errorf("rounds: a stored record has a malformed key %q", k))
 			return false
 		}
+		rt.rec.note(inst)
 		if inst <= rt.floor && rt.floor > 0 {
 			continue // truncated; its deletion was cut short
 		}
@@ -140,16 +157,19 @@ func (rt *RuntimeOf[V]) resumeAt(r int) int {
 
 // dropRecords deletes the records at or below upTo (Truncate).
 func (rt *RuntimeOf[V]) dropRecords(upTo uint64) error {
-	prefix := rt.recPrefix()
-	st := rt.ctx.Storage()
-	for _, k := range st.Keys(prefix) {
-		inst, err := strconv.ParseUint(strings.TrimPrefix(k, prefix), 16, 64)
-		if err != nil || inst > upTo {
-			continue
+	var drop []uint64
+	for inst := range rt.rec.stored {
+		if inst <= upTo {
+			drop = append(drop, inst)
 		}
-		if err := st.Delete(k); err != nil {
+	}
+	slices.Sort(drop) // in order, so that a run is a function of its seed
+	st := rt.ctx.Storage()
+	for _, inst := range drop {
+		if err := st.Delete(rt.recKey(inst)); err != nil {
 			return fmt.Errorf("rounds: cannot delete the record of instance %d: %w", inst, err)
 		}
+		delete(rt.rec.stored, inst)
 	}
 	return nil
 }

@@ -28,6 +28,14 @@ type Config struct {
 	// leave in larger batches.
 	Window      int
 	WindowBytes int
+	// Pipeline bounds the batches the leader keeps in flight (default 2,
+	// at most Window). A batch closes when it is proposed, so this is what
+	// makes batches: with one or two in flight, the commands that arrive
+	// meanwhile wait and leave together in the next, where a wider
+	// pipeline would send each in an instance of its own and pay the
+	// instance's messages and writes per command. Two keep the network
+	// and the disks busy while one batch is being decided.
+	Pipeline int
 
 	// SnapshotEvery and SnapshotBytes: a snapshot is taken once this many
 	// log entries (default 10000), or this many bytes of them (default
@@ -93,7 +101,7 @@ func (c Config) Validate() error {
 	if c.New == nil {
 		return errors.New("smr: Config.New is required")
 	}
-	if c.MaxBatchBytes < 0 || c.Window < 0 || c.WindowBytes < 0 || c.SnapshotEvery < 0 ||
+	if c.MaxBatchBytes < 0 || c.Window < 0 || c.Pipeline < 0 || c.WindowBytes < 0 || c.SnapshotEvery < 0 ||
 		c.SnapshotBytes < 0 || c.SessionWindow < 0 || c.MaxSessions < 0 || c.Tick < 0 ||
 		c.RetryAfter < 0 || c.ElectionTimeout < 0 || c.RequestTimeout < 0 {
 		return errors.New("smr: Config fields must not be negative")
@@ -104,6 +112,9 @@ func (c Config) Validate() error {
 	}
 	if d.MaxBatchBytes <= batchHeadroom {
 		return fmt.Errorf("smr: MaxBatchBytes %d leaves no room for a command", d.MaxBatchBytes)
+	}
+	if d.Pipeline > d.Window {
+		return fmt.Errorf("smr: Pipeline %d is above Window %d", d.Pipeline, d.Window)
 	}
 	if d.WindowBytes < d.MaxBatchBytes {
 		return fmt.Errorf("smr: WindowBytes %d is below MaxBatchBytes %d: a full batch could never be in flight", d.WindowBytes, d.MaxBatchBytes)
@@ -125,6 +136,7 @@ func (c Config) withDefaults() Config {
 	defi(&c.MaxBatchBytes, DefaultMaxBatchBytes)
 	defi(&c.Window, 64)
 	defi(&c.WindowBytes, 8<<20)
+	defi(&c.Pipeline, min(2, c.Window))
 	defi(&c.SnapshotEvery, 10000)
 	defi(&c.SnapshotBytes, 64<<20)
 	defi(&c.SessionWindow, 64)

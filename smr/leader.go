@@ -10,9 +10,10 @@ import (
 
 // leader is what a node does while it leads: it queues the commands taken
 // here or forwarded to it, and proposes them in batches, keeping a window
-// of instances in flight. Batches form by themselves: while the window is
+// of instances in flight. Batches form by themselves: while the pipeline is
 // full, commands queue up, and the next free instance takes as many as fit
 // in MaxBatchBytes. With one client, every command goes out alone at once.
+// The leader keeps at most Pipeline batches in flight (Config.Pipeline).
 type leader struct {
 	queue      []command
 	queueBytes int
@@ -81,7 +82,7 @@ func (n *Node) pump() {
 	if !n.leading() {
 		return // the lease is not held yet
 	}
-	for len(l.queue) > 0 && len(l.inflight) < n.cfg.Window && l.inflightBytes < n.cfg.WindowBytes {
+	for len(l.queue) > 0 && len(l.inflight) < n.cfg.Pipeline && l.inflightBytes < n.cfg.WindowBytes {
 		size, k := uvarintLen(0), 0
 		for k < len(l.queue) && size+l.queue[k].size()+uvarintLen(uint64(k+1)) <= n.cfg.MaxBatchBytes {
 			size += l.queue[k].size()

@@ -70,17 +70,37 @@ func (t *sessions) record(client, seq, index uint64, data []byte) {
 	s.results[seq] = result{index: index, data: data}
 	s.last = index
 	if seq > s.max {
+		prev := s.max
 		s.max = seq
-		if s.max >= uint64(t.window) {
-			for q := range s.results {
-				if q <= s.max-uint64(t.window) {
-					delete(s.results, q)
-				}
-			}
-		}
+		s.expire(prev, uint64(t.window))
 	}
 	if len(t.m) > t.limit {
 		t.evict()
+	}
+}
+
+// expire drops the results that fell out of the window when max rose from
+// prev. A client's seqs mostly rise one at a time, so it deletes the few
+// seqs that left, rather than walking every result at every command.
+func (s *session) expire(prev, window uint64) {
+	if s.max < window {
+		return
+	}
+	hi := s.max - window // results at or below hi go
+	lo := uint64(1)      // the lowest seq that may still be there
+	if prev >= window {
+		lo = prev - window + 1
+	}
+	if hi-lo >= uint64(len(s.results)) {
+		for q := range s.results {
+			if q <= hi {
+				delete(s.results, q)
+			}
+		}
+		return
+	}
+	for q := lo; q <= hi; q++ {
+		delete(s.results, q)
 	}
 }
 

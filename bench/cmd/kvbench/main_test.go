@@ -35,7 +35,7 @@ func TestBadFlagsGetAClearError(t *testing.T) {
 		{[]string{"--clients", "0"}, "not a client count"},
 		{[]string{"--clients", "1,x"}, "not a client count"},
 		{[]string{"--fsync", "maybe"}, "neither on nor off"},
-		{[]string{"--systems", "rondo"}, `unknown system "rondo" (known: etcd, hashicorp)`},
+		{[]string{"--systems", "zookeeper"}, `unknown system "zookeeper" (known: etcd, hashicorp, rondo)`},
 		{[]string{"--runs", "0"}, "at least 1"},
 		{[]string{"--duration", "0s"}, "--duration"},
 		{[]string{"--value", "-1"}, "--value"},
