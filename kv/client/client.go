@@ -50,7 +50,7 @@ type Client struct {
 	cfg       Config
 	endpoints []string
 	http      *http.Client
-	sessions  sessions
+	sessions  Sessions
 
 	mu     sync.Mutex
 	nodes  map[int]int // node id → endpoint index, learned from NodeHeader
@@ -130,11 +130,11 @@ const (
 // do runs r until it is answered, refused, or the context (or
 // MaxAttempts) ends it.
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	var s *session
+	var s *Session
 	if r.write {
-		s = c.sessions.get()
-		s.seq++
-		defer c.sessions.put(s)
+		s = c.sessions.Get()
+		s.Seq++
+		defer c.sessions.Put(s)
 	}
 	maybe := false  // some attempt may have taken effect
 	refusedRun := 0 // attempts in a row that reached nothing
@@ -219,7 +219,7 @@ func (c *Client) forget(ep int) {
 }
 
 // attempt sends r once to endpoint ep.
-func (c *Client) attempt(ctx context.Context, ep int, r request, s *session) (*response, outcome, error) {
+func (c *Client) attempt(ctx context.Context, ep int, r request, s *Session) (*response, outcome, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, r.method, c.endpoints[ep]+r.path, bytes.NewReader(r.body))
@@ -233,8 +233,8 @@ func (c *Client) attempt(ctx context.Context, ep int, r request, s *session) (*r
 		}
 	}
 	if s != nil {
-		req.Header.Set(ClientHeader, FormatUint(s.id))
-		req.Header.Set(SeqHeader, FormatUint(s.seq))
+		req.Header.Set(ClientHeader, FormatUint(s.ID))
+		req.Header.Set(SeqHeader, FormatUint(s.Seq))
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -5,25 +5,28 @@ import (
 	"sync"
 )
 
-// A session is a client id and the sequence number of its last write.
+// A Session is a client id and the sequence number of its last write.
 // One write at a time uses a session; its retries reuse the number, the
 // next write takes the one after. After a write of unknown outcome the
 // session goes on with the next number: the log applies a number below a
 // session's last at most once, and never after a higher one.
-type session struct {
-	id  uint64
-	seq uint64
+type Session struct {
+	ID  uint64
+	Seq uint64
 }
 
-// sessions is the pool a Client's writers take sessions from: one per
-// write in flight at most, reused afterwards so that the log's session
-// table holds a few entries per client, not one per write.
-type sessions struct {
+// Sessions is a pool of sessions for concurrent writers: one per write in
+// flight at most, reused afterwards so that the log's session table holds
+// a few entries per client, not one per write. A Client's writers take
+// theirs from one; a replica gives writes that come without a session one
+// from its own. The zero value is ready.
+type Sessions struct {
 	mu   sync.Mutex
-	free []*session
+	free []*Session
 }
 
-func (p *sessions) get() *session {
+// Get takes a session from the pool, or a new one with a random id.
+func (p *Sessions) Get() *Session {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if n := len(p.free); n > 0 {
@@ -37,10 +40,11 @@ func (p *sessions) get() *session {
 	for id == 0 {
 		id = rand.Uint64()
 	}
-	return &session{id: id}
+	return &Session{ID: id}
 }
 
-func (p *sessions) put(s *session) {
+// Put returns a session to the pool once its write is answered.
+func (p *Sessions) Put(s *Session) {
 	p.mu.Lock()
 	p.free = append(p.free, s)
 	p.mu.Unlock()

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -71,7 +69,7 @@ type Replica struct {
 	log     *slog.Logger
 	timeout time.Duration
 	metrics *metrics
-	anon    anonSessions
+	anon    client.Sessions // for writes that come without a session
 
 	status atomic.Pointer[smr.Status] // the last one the node reported
 	stop   chan struct{}              // closed by Shutdown: the status poller stops
@@ -285,10 +283,10 @@ func (r *Replica) Status() client.Status {
 // own for the request: applied at most once, never retried.
 func (r *Replica) Write(ctx context.Context, client, seq uint64, cmd []byte) ([]byte, error) {
 	if client == 0 {
-		s := r.anon.get()
-		defer r.anon.put(s)
-		s.seq++
-		client, seq = s.id, s.seq
+		s := r.anon.Get()
+		defer r.anon.Put(s)
+		s.Seq++
+		client, seq = s.ID, s.Seq
 	}
 	start := time.Now()
 	res, err := r.submit(ctx, smr.Submit{Client: client, Seq: seq, Cmd: cmd}, true)
@@ -373,35 +371,4 @@ func (r *Replica) failure(err error, write bool) error {
 		return notTaken(r.leader(), "replica %d: %v", r.id, err)
 	}
 	return r.indefinite(write, "replica %d: %v", r.id, err)
-}
-
-// anonSessions are the sessions a replica gives writes that come without
-// one: one write at a time per session, so that the log, which numbers a
-// session's writes, never sees one out of its window.
-type anonSessions struct {
-	mu   sync.Mutex
-	free []*anonSession
-}
-
-type anonSession struct{ id, seq uint64 }
-
-func (p *anonSessions) get() *anonSession {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n := len(p.free); n > 0 {
-		s := p.free[n-1]
-		p.free = p.free[:n-1]
-		return s
-	}
-	id := rand.Uint64()
-	for id == 0 {
-		id = rand.Uint64()
-	}
-	return &anonSession{id: id}
-}
-
-func (p *anonSessions) put(s *anonSession) {
-	p.mu.Lock()
-	p.free = append(p.free, s)
-	p.mu.Unlock()
 }
