@@ -232,7 +232,7 @@ func (s *Service) put(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes", MaxValue))
 		return
 	}
-	body, err := readBody(http.MaxBytesReader(w, r.Body, MaxValue), r.ContentLength)
+	body, err := ReadBody(http.MaxBytesReader(w, r.Body, MaxValue), r.ContentLength, MaxValue)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		var timeout net.Error
@@ -250,11 +250,12 @@ func (s *Service) put(w http.ResponseWriter, r *http.Request) {
 	s.write(w, r, key, token, write{Key: key, Value: body})
 }
 
-// readBody reads a request body into a buffer sized by its Content-Length
-// (when there is one, and within MaxValue), so that a value is held once,
-// not in the doubling buffers of io.ReadAll.
-func readBody(body io.Reader, length int64) ([]byte, error) {
-	b := make([]byte, 0, min(max(length, 0), MaxValue)+1)
+// ReadBody reads a request body into a buffer sized by its Content-Length
+// (when there is one, and within limit), so that a value is held once, not
+// in the doubling buffers of io.ReadAll. The body should be bounded
+// (http.MaxBytesReader): limit only sizes the buffer.
+func ReadBody(body io.Reader, length, limit int64) ([]byte, error) {
+	b := make([]byte, 0, min(max(length, 0), limit)+1)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]

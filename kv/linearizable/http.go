@@ -252,31 +252,21 @@ func (a *api) readBody(w http.ResponseWriter, r *http.Request, limit int64, what
 		a.refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s of %d bytes; at most %d", what, r.ContentLength, limit))
 		return nil, false
 	}
-	b := make([]byte, 0, min(max(r.ContentLength, 0), limit)+1)
-	body := http.MaxBytesReader(w, r.Body, limit)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := body.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, true
-		}
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			switch {
-			case errors.As(err, &tooBig):
-				a.refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s larger than %d bytes", what, limit))
-			case isTimeout(err):
-				w.Header().Set("Connection", "close")
-				a.refuse(w, http.StatusRequestTimeout, fmt.Sprintf("the %s did not arrive in time", what))
-			default:
-				a.refuse(w, http.StatusBadRequest, fmt.Sprintf("reading the %s: %v", what, err))
-			}
-			return nil, false
-		}
+	b, err := kv.ReadBody(http.MaxBytesReader(w, r.Body, limit), r.ContentLength, limit)
+	if err == nil {
+		return b, true
 	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		a.refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s larger than %d bytes", what, limit))
+	case isTimeout(err):
+		w.Header().Set("Connection", "close")
+		a.refuse(w, http.StatusRequestTimeout, fmt.Sprintf("the %s did not arrive in time", what))
+	default:
+		a.refuse(w, http.StatusBadRequest, fmt.Sprintf("reading the %s: %v", what, err))
+	}
+	return nil, false
 }
 
 func isTimeout(err error) bool {
