@@ -151,3 +151,92 @@ func TestALazyWriteInABatchWithAStrictOneIsSynced(t *testing.T) {
 		t.Fatalf("keys %s, want b,d", got)
 	}
 }
+
+// heldSync is a DiskStorage whose first synced commit waits for hold
+// before its fsync counts as done; it says on began what kind of commit
+// each batch that wrote made ("strict" or "lazy").
+type heldSync struct {
+	*DiskStorage
+	hold  chan struct{}
+	began chan string
+	lazy  bool // a lazy write since the last commit
+	held  bool
+}
+
+func (h *heldSync) PipelineCommits() {}
+
+func (h *heldSync) PutLazy(key string, value []byte) error {
+	h.lazy = true
+	return h.DiskStorage.PutLazy(key, value)
+}
+
+func (h *heldSync) Commit() error {
+	wait, err := h.CommitAsync()
+	if err != nil || wait == nil {
+		return err
+	}
+	return wait()
+}
+
+func (h *heldSync) CommitAsync() (func() error, error) {
+	wait, err := h.DiskStorage.CommitAsync()
+	lazy := h.lazy
+	h.lazy = false
+	switch {
+	case err != nil:
+	case wait != nil && !h.held:
+		h.held = true
+		h.began <- "strict"
+		return func() error { <-h.hold; return wait() }, nil
+	case wait != nil:
+		h.began <- "strict"
+	case lazy:
+		h.began <- "lazy"
+	}
+	return wait, err
+}
+
+// A batch of lazy writes needs no fsync, but it still leaves only after
+// every earlier batch is durable: while a strict batch waits for the
+// disk, the lazy batches after it are committed and held, then released
+// in order.
+func TestALazyBatchWaitsForTheStrictBatchBeforeItToBeDurable(t *testing.T) {
+	ds, err := OpenDiskStorage(t.TempDir(), DiskOptions{Owner: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ds.Close() })
+	st := &heldSync{DiskStorage: ds, hold: make(chan struct{}), began: make(chan string, 16)}
+	outs := make(chan int, 16)
+	n := startTestNode(t, NodeConfig{
+		New: func() core.Process { return lazyEchoer{} }, Storage: st,
+		Output: func(o Output) { outs <- o.Value.(int) },
+	}, 1)
+	expect := func(kind string) {
+		t.Helper()
+		if got := <-st.began; got != kind {
+			t.Fatalf("a %s commit began, want %s", got, kind)
+		}
+	}
+	n.Submit("strict 0 128")
+	expect("strict") // its fsync is held
+	n.Submit("lazy 1 128")
+	expect("lazy")
+	// A third batch's commit began: the node has finished with the
+	// second, so had it released it, it would have done so by now.
+	n.Submit("lazy 2 128")
+	expect("lazy")
+	if len(outs) != 0 || sent(n) != 0 {
+		t.Fatalf("%d outputs and %d messages left while the first batch was not durable", len(outs), sent(n))
+	}
+	close(st.hold)
+	for want := range 3 {
+		if got := <-outs; got != want {
+			t.Fatalf("output %d, want %d: batches released out of order", got, want)
+		}
+	}
+	<-n.Barrier()
+	if sent(n) != 3 {
+		t.Fatalf("%d messages left, want 3", sent(n))
+	}
+}
