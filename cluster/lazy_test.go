@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rondo-dev/rondo/core"
@@ -207,6 +208,10 @@ func TestALazyBatchWaitsForTheStrictBatchBeforeItToBeDurable(t *testing.T) {
 	}
 	t.Cleanup(func() { ds.Close() })
 	st := &heldSync{DiskStorage: ds, hold: make(chan struct{}), began: make(chan string, 16)}
+	var release sync.Once
+	// A failure must not leave the node's committer waiting for ever (the
+	// node could not stop).
+	t.Cleanup(func() { release.Do(func() { close(st.hold) }) })
 	outs := make(chan int, 16)
 	n := startTestNode(t, NodeConfig{
 		New: func() core.Process { return lazyEchoer{} }, Storage: st,
@@ -229,7 +234,7 @@ func TestALazyBatchWaitsForTheStrictBatchBeforeItToBeDurable(t *testing.T) {
 	if len(outs) != 0 || sent(n) != 0 {
 		t.Fatalf("%d outputs and %d messages left while the first batch was not durable", len(outs), sent(n))
 	}
-	close(st.hold)
+	release.Do(func() { close(st.hold) })
 	for want := range 3 {
 		if got := <-outs; got != want {
 			t.Fatalf("output %d, want %d: batches released out of order", got, want)
