@@ -209,14 +209,15 @@ func TestALazyBatchWaitsForTheStrictBatchBeforeItToBeDurable(t *testing.T) {
 	t.Cleanup(func() { ds.Close() })
 	st := &heldSync{DiskStorage: ds, hold: make(chan struct{}), began: make(chan string, 16)}
 	var release sync.Once
-	// A failure must not leave the node's committer waiting for ever (the
-	// node could not stop).
-	t.Cleanup(func() { release.Do(func() { close(st.hold) }) })
 	outs := make(chan int, 16)
 	n := startTestNode(t, NodeConfig{
 		New: func() core.Process { return lazyEchoer{} }, Storage: st,
 		Output: func(o Output) { outs <- o.Value.(int) },
 	}, 1)
+	// A failure must not leave the node's committer waiting for ever: the
+	// node could not stop (cleanups run last first, so this one before
+	// the node's Stop).
+	t.Cleanup(func() { release.Do(func() { close(st.hold) }) })
 	expect := func(kind string) {
 		t.Helper()
 		if got := <-st.began; got != kind {
