@@ -307,3 +307,16 @@ func (w writeMarker) Delete(key string) error {
 	*w.wrote = true
 	return w.Storage.Delete(key)
 }
+
+// PutLazy passes a lazy write on as one (core.LazyStorage), if the storage
+// takes them.
+func (w writeMarker) PutLazy(key string, value []byte) error {
+	*w.wrote = true
+	return core.PutLazy(w.Storage, key, value)
+}
+
+// DeleteLazy passes a lazy delete on as one.
+func (w writeMarker) DeleteLazy(key string) error {
+	*w.wrote = true
+	return core.DeleteLazy(w.Storage, key)
+}

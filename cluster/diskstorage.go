@@ -18,6 +18,10 @@ import (
 // in an indexed batch, read back by Get and Keys at once, and made durable
 // together by Commit, which appends the batch to the log and fsyncs it once
 // (fdatasync). A crash loses at most the batch not yet committed, whole.
+// It is a core.LazyStorage too: a batch of lazy writes only is appended to
+// the log without an fsync, and made durable by the next synced commit; a
+// crash of the machine before that loses it, whole, and every later
+// unsynced batch with it.
 // docs/storage.md says why Pebble, with the figures that decided it.
 //
 // Beside the process's keys the store keeps a little metadata of its own
@@ -40,6 +44,9 @@ type DiskStorage struct {
 
 	mu sync.Mutex
 	b  *pebble.Batch // writes since the last Commit; nil when there are none
+	// strict: b holds an ordinary write (not only lazy ones), so its
+	// commit waits for an fsync.
+	strict bool
 	// failed is the first read or commit failure, or one Pebble reported
 	// (h): the store refuses to commit anything after it.
 	failed error
@@ -90,18 +97,25 @@ func (s *DiskStorage) Dir() string { return s.dir }
 func (s *DiskStorage) Get(key string) ([]byte, bool) { return s.get(procPrefix + key) }
 
 // Put stores value under key; it becomes durable at the next Commit.
-func (s *DiskStorage) Put(key string, value []byte) error { return s.set(procPrefix+key, value) }
+func (s *DiskStorage) Put(key string, value []byte) error {
+	return s.set(procPrefix+key, value, true)
+}
 
 // Delete removes key (at the next Commit); deleting a missing key is not
 // an error.
-func (s *DiskStorage) Delete(key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.writable(); err != nil {
-		return err
-	}
-	return s.batch().Delete([]byte(procPrefix+key), nil)
+func (s *DiskStorage) Delete(key string) error { return s.del(procPrefix+key, true) }
+
+// PutLazy stores value under key lazily (core.LazyStorage): a Commit whose
+// writes are all lazy appends them to Pebble's write-ahead log without an
+// fsync, and the next Commit with an ordinary write syncs them with its
+// own (the log is synced in order). A crash of the machine before that may
+// lose them, as a suffix of the log.
+func (s *DiskStorage) PutLazy(key string, value []byte) error {
+	return s.set(procPrefix+key, value, false)
 }
+
+// DeleteLazy removes key lazily (PutLazy).
+func (s *DiskStorage) DeleteLazy(key string) error { return s.del(procPrefix+key, false) }
 
 // Keys lists the keys that start with prefix, sorted, as of the writes so
 // far (committed or not).
@@ -151,7 +165,9 @@ func (s *DiskStorage) Meta(name string) ([]byte, bool) { return s.get(metaPrefix
 
 // PutMeta writes the store's own metadata under name; it becomes durable
 // at the next Commit.
-func (s *DiskStorage) PutMeta(name string, value []byte) error { return s.set(metaPrefix+name, value) }
+func (s *DiskStorage) PutMeta(name string, value []byte) error {
+	return s.set(metaPrefix+name, value, true)
+}
 
 // NextIncarnation reads the incarnation counter, bumps it and commits it:
 // 0 on a new store, then 1, 2, … at every call. A node started on this
@@ -206,13 +222,27 @@ func (s *DiskStorage) get(key string) ([]byte, bool) {
 	return out, true
 }
 
-func (s *DiskStorage) set(key string, value []byte) error {
+// set writes key into the open batch; strict: an ordinary write, which
+// the batch's commit syncs.
+func (s *DiskStorage) set(key string, value []byte, strict bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.writable(); err != nil {
 		return err
 	}
+	s.strict = s.strict || strict
 	return s.batch().Set([]byte(key), value, nil)
+}
+
+// del deletes key in the open batch (strict as in set).
+func (s *DiskStorage) del(key string, strict bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.writable(); err != nil {
+		return err
+	}
+	s.strict = s.strict || strict
+	return s.batch().Delete([]byte(key), nil)
 }
 
 // batch returns the open batch, opening one if needed.
@@ -250,7 +280,9 @@ func (s *DiskStorage) failure() error {
 }
 
 // Commit makes every write since the last Commit durable, with one fsync
-// of Pebble's write-ahead log. After a failure the store is broken: this
+// of Pebble's write-ahead log — unless every one of them was lazy
+// (PutLazy, DeleteLazy): then it appends them to the log without an fsync,
+// and they become durable with the next Commit that syncs. After a failure the store is broken: this
 // and every later Commit returns the error, and the writes of the failed
 // batch may or may not be there after a restart (whole or not at all).
 func (s *DiskStorage) Commit() error {
@@ -265,8 +297,10 @@ func (s *DiskStorage) Commit() error {
 // events while the disk syncs: it appends every write since the last
 // commit to Pebble's log and makes them visible to every later read (the
 // next batch's too) at once, and returns wait, which returns once they are
-// durable (nil: nothing to wait for). Commits become durable in the order
-// they were made, so a wait that returned covers every earlier commit. A
+// durable (nil: nothing to wait for, as for a commit of lazy writes only,
+// which is not synced). Commits become durable in the order they were
+// made, so a wait that returned covers every earlier commit, synced or
+// not. A
 // failure, here or in wait, breaks the store as a failed Commit does. Every
 // wait must be called, before Close.
 func (s *DiskStorage) CommitAsync() (wait func() error, err error) {
@@ -278,15 +312,18 @@ func (s *DiskStorage) CommitAsync() (wait func() error, err error) {
 	if err := s.failure(); err != nil {
 		return nil, err
 	}
-	b := s.b
+	b, strict := s.b, s.strict
 	if b == nil {
 		return nil, nil
 	}
-	s.b = nil
+	s.b, s.strict = nil, false
 	if b.Empty() {
 		return nil, b.Close()
 	}
-	if s.noSync {
+	if s.noSync || !strict {
+		// Only lazy writes (or fsync off): appended to the log, and
+		// durable with the next synced commit, which syncs the log up to
+		// its own record and so past this one.
 		// No fsync to fail, so Apply reports every failure it can have.
 		if err := s.guard(func() error { return s.db.Apply(b, pebble.NoSync) }); err != nil {
 			return nil, s.broke(err)
@@ -346,6 +383,7 @@ func (s *DiskStorage) Rollback() {
 		s.b.Close()
 		s.b = nil
 	}
+	s.strict = false
 }
 
 // Fsyncs counts the fsyncs (and fdatasyncs) the store has made since it

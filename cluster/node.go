@@ -257,7 +257,10 @@ func (n *Node) unregister() {
 // Barrier returns a channel that is closed once every event handed to the
 // node before the call (by Submit, or by the network) has been handled and
 // the batch it was in committed: what those events stored is durable, and
-// what they sent and output has left the node. A service that answers a
+// what they sent and output has left the node. Only their ordinary writes,
+// that is: a lazy write (core.LazyStorage) does not hold a barrier up, so
+// a batch that made only lazy writes releases its barriers without an
+// fsync, once every earlier batch is durable. A service that answers a
 // client from inside a handler (through a callback, as package kv does)
 // waits for it before answering, so that no client ever sees state a crash
 // could take back. If the node stops first the channel is never closed:

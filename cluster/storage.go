@@ -24,7 +24,11 @@ type BatchStorage interface {
 	core.Storage
 	// Commit makes every Put and Delete since the last Commit (or
 	// Rollback) durable at once, atomically: after a crash either all of
-	// them are there or none. Committing nothing costs nothing.
+	// them are there or none. Committing nothing costs nothing. A
+	// BatchStorage that is a core.LazyStorage may commit a batch of lazy
+	// writes only without making it durable yet: the next Commit with an
+	// ordinary write makes it durable, with every earlier batch (commits
+	// become durable in order).
 	Commit() error
 	// Rollback forgets every Put and Delete since the last Commit.
 	Rollback()

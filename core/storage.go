@@ -33,6 +33,10 @@ import (
 // stays inside it. One policy for every model: a node never acts on state
 // it could not make durable. The error is still returned, so the process
 // can stop its own work early.
+//
+// A write that needs no durability of its own (it may be lost in a crash,
+// as a suffix, until a later strict write is durable) is a lazy write:
+// see LazyStorage.
 type Storage interface {
 	Get(key string) (value []byte, ok bool)
 	Put(key string, value []byte) error

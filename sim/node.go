@@ -18,7 +18,7 @@ type node struct {
 	up     bool
 	inc    int
 	timers timers
-	store  core.Storage // survives crashes
+	store  *lazyStore   // survives crashes, but for its lazy tail
 	view   core.Storage // store, with the fail-stop policy
 	rng    *rand.Rand
 	log    *slog.Logger
@@ -46,13 +46,18 @@ func (n *node) start(inc int) {
 	n.w.afterHandle(n)
 }
 
-// crash loses the volatile state: the process value, its timers, and every
-// message in flight to it (dropped on arrival since the node is down).
-func (n *node) crash() {
+// crash loses the volatile state: the process value, its timers, every
+// message in flight to it (dropped on arrival since the node is down), and
+// the lazy writes made since its last strict write; it reports how many
+// of those there were.
+func (n *node) crash() int {
+	lost := n.store.crash()
+	n.w.res.LazyLost += lost
 	n.up = false
 	n.inc++
 	n.timers.reset()
 	n.proc = nil
+	return lost
 }
 
 func (n *node) ID() core.NodeID       { return n.id }

@@ -73,7 +73,9 @@ type Config struct {
 	Progress func(events int, now time.Duration)
 	// Storage, if set, builds node id's storage (default: a fresh
 	// core.MemStorage per node). It is called once per run: storage
-	// survives crashes. Tests use it to make writes fail.
+	// survives crashes, but for the lazy writes (core.LazyStorage) made
+	// after the node's last strict write, which a crash takes back.
+	// Tests use it to make writes fail.
 	Storage func(id core.NodeID) core.Storage
 	// Trace, if set, records every event.
 	Trace *trace.Writer
@@ -106,6 +108,9 @@ type Result struct {
 	// Failed lists the nodes that stopped for good (Context.Fail, or a
 	// failed storage write), in the order they stopped.
 	Failed []FailStop
+	// LazyLost counts the lazy writes (core.LazyStorage) crashes took
+	// back: those made after the crashed node's last strict write.
+	LazyLost int
 }
 
 // FailStop is a node that stopped for good, and why.
@@ -212,11 +217,11 @@ func newWorld(cfg Config) (*world, error) {
 	w.nodes = make([]*node, cfg.N)
 	for i := range w.nodes {
 		n := &node{w: w, id: core.NodeID(i), up: true}
+		var st core.Storage = &core.MemStorage{}
 		if cfg.Storage != nil {
-			n.store = cfg.Storage(n.id)
-		} else {
-			n.store = &core.MemStorage{}
+			st = cfg.Storage(n.id)
 		}
+		n.store = &lazyStore{Storage: st}
 		n.view = core.FailStop(n.store, n.Fail)
 		w.nodes[i] = n
 	}
@@ -464,8 +469,10 @@ func (w *world) applyFault(a fault.Action) {
 			return
 		}
 		ev.Kind, ev.Node = trace.Crash, int(a.Node)
+		if lost := n.crash(); lost > 0 {
+			ev.Detail += fmt.Sprintf(" (lost %d lazy writes)", lost)
+		}
 		w.trace(ev)
-		n.crash()
 		w.hist.Crashed[a.Node] = true
 	case fault.Restart:
 		n := w.nodes[a.Node]

@@ -4,13 +4,30 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rondo-dev/rondo/core"
 )
 
-// The durable log: "smr/log/<index in 16 hex digits>" = the batch decided
-// at that index, written in the handler that applies it (so before any
-// reply that depends on it leaves the node), for every index after the
+// The log: "smr/log/<index in 16 hex digits>" = the batch decided at that
+// index, written in the handler that applies it, for every index after the
 // latest snapshot. A restart restores the snapshot and applies these
 // entries again; a peer behind is served from them (catchup.go).
+//
+// Entries are lazy writes (core.LazyStorage): no fsync of their own. An
+// entry need not be durable before the reply that depends on it leaves,
+// because the value it holds is durable elsewhere: at a majority's
+// acceptor records, which the runtime keeps until it is truncated. And
+// truncation cannot outrun the entries: the runtime's floor is a strict
+// write, always made after the entries it covers (in the same handler or
+// a later one), so it makes them durable too (a strict write makes every
+// earlier lazy one durable); a snapshot is strict likewise. A crash may
+// thus lose only entries above the floor, as a suffix of the log: the
+// restart applies the entries that remain, and the runtime (whose records
+// for those instances are still there) or the peers (catch-up) hand the
+// rest out again, the same values at the same indexes. Deleting entries a
+// snapshot holds is lazy too: a deletion lost in a crash leaves entries
+// at or below the snapshot's index, which a restart skips and the next
+// snapshot deletes.
 
 const logPrefix = "smr/log/"
 
@@ -26,9 +43,10 @@ func parseLogKey(k string) (uint64, error) {
 }
 
 // recover rebuilds the state of the previous incarnation from Storage: the
-// latest snapshot, then the entries after it, in order. The runtime is
+// latest snapshot, then the entries after it, in order, as far as they go
+// (a crash may have lost a suffix of them: see above). The runtime is
 // truncated up to what the log holds, so that its decisions come out of
-// Next from the next index on.
+// Next from the next index on; its floor is never above that.
 func (n *Node) recover() error {
 	st := n.ctx.Storage()
 	meta, ok, err := loadSnapMeta(st)
@@ -73,13 +91,14 @@ func (n *Node) drain() {
 	}
 }
 
-// commit makes the batch decided at index durable in the log and applies
-// it, if it is the next one.
+// commit writes the batch decided at index in the log (lazily) and
+// applies it, if it is the next one; then it may take a snapshot and
+// truncate the runtime, both strict writes made after the entry.
 func (n *Node) commit(index uint64, v string) {
 	if index != n.applied+1 {
 		return // applied already (catch-up ran ahead of the runtime), or not yet
 	}
-	if err := n.ctx.Storage().Put(logKey(index), []byte(v)); err != nil {
+	if err := core.PutLazy(n.ctx.Storage(), logKey(index), []byte(v)); err != nil {
 		n.failed = fmt.Errorf("smr: cannot write log entry %d: %w", index, err) // the world's Storage called Fail
 		return
 	}
@@ -150,7 +169,8 @@ func (n *Node) maybeTruncateRuntime() {
 	}
 }
 
-// deleteLog deletes the log entries up to upTo (a snapshot holds them).
+// deleteLog deletes the log entries up to upTo (a snapshot holds them,
+// written before, strictly), lazily.
 func (n *Node) deleteLog(upTo uint64) error {
 	st := n.ctx.Storage()
 	for _, k := range st.Keys(logPrefix) {
@@ -161,7 +181,7 @@ func (n *Node) deleteLog(upTo uint64) error {
 		if idx > upTo {
 			break
 		}
-		if err := st.Delete(k); err != nil {
+		if err := core.DeleteLazy(st, k); err != nil {
 			return fmt.Errorf("smr: cannot delete log entry %d: %w", idx, err)
 		}
 	}
